@@ -1,0 +1,45 @@
+# The two commands of the quick start:
+#   make serve   - run coinrelay (`coinrelay serve` with the default config)
+#   make test    - run every test (core and every plugin)
+# Each creates .venv and installs what it needs on first use (Python 3.11+).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
+STAMP := $(VENV)/.installed
+
+.PHONY: serve sandbox test lint typecheck bench plugin-tests clean
+
+$(STAMP): core/pyproject.toml $(PLUGINS) requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coinrelay needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e 'core[server,redis,test]' $(foreach p,$(PLUGINS),-e $(dir $(p))) -r requirements-dev.txt
+	@touch $@
+
+serve: $(STAMP)
+	$(BIN)/coinrelay serve $(ARGS)
+
+sandbox: $(STAMP)
+	$(BIN)/coinrelay serve --sandbox $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check core plugins tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
+
+# Each plugin alone: a fresh venv with only the core and that plugin, then its own tests.
+plugin-tests: $(STAMP)
+	@for p in $(dir $(PLUGINS)); do bash scripts/test-plugin-alone.sh $$p || exit 1; done
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,376 @@
+"""Configuration: ``coinrelay.toml`` plus ``COINRELAY_*`` environment overrides.
+
+Found via an explicit path (``--config``), ``COINRELAY_CONFIG``, or ``./coinrelay.toml``;
+the shipped defaults (:data:`DEFAULT_CONFIG_PATH`) apply under whatever the file sets.
+Environment variables override both, with ``__`` between levels::
+
+    COINRELAY_PROVIDERS__COINGECKO__API_KEY=...   # providers.coingecko.api_key
+    COINRELAY_STATE__BACKEND=redis
+
+Every error names the file, the key and what is allowed (:class:`~coinrelay.errors.ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .categories import ALL, FETCHED
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
+CONFIG_ENV = "COINRELAY_CONFIG"
+LOAD_PLUGINS_ENV = "COINRELAY_LOAD_PLUGINS"
+
+_Strict = ConfigDict(extra="forbid")
+
+
+class BreakerSettings(BaseModel):
+    """``[breaker]`` and ``[providers.<name>.breaker]``."""
+
+    model_config = _Strict
+    failure_threshold: int = Field(3, ge=1)
+    recovery_timeout: float = Field(5.0, gt=0)
+    max_recovery_timeout: float = Field(300.0, gt=0)
+    backoff_multiplier: float = Field(2.0, ge=1.0)
+    jitter: float = Field(0.1, ge=0.0, lt=1.0)
+    window: int = Field(20, ge=1)
+    failure_rate_threshold: float = Field(0.5, gt=0.0, le=1.0)
+    min_calls: int = Field(10, ge=1)
+    probe_timeout: float = Field(30.0, gt=0)
+
+
+class BreakerOverride(BaseModel):
+    """Per-provider breaker overrides: any key of ``[breaker]``."""
+
+    model_config = _Strict
+    failure_threshold: int | None = Field(None, ge=1)
+    recovery_timeout: float | None = Field(None, gt=0)
+    max_recovery_timeout: float | None = Field(None, gt=0)
+    backoff_multiplier: float | None = Field(None, ge=1.0)
+    jitter: float | None = Field(None, ge=0.0, lt=1.0)
+    window: int | None = Field(None, ge=1)
+    failure_rate_threshold: float | None = Field(None, gt=0.0, le=1.0)
+    min_calls: int | None = Field(None, ge=1)
+    probe_timeout: float | None = Field(None, gt=0)
+
+
+class RateLimitSettings(BaseModel):
+    """``[providers.<name>.rate_limit]``: overrides the plugin's declared budget."""
+
+    model_config = _Strict
+    limit: int = Field(..., gt=0)
+    period: float = Field(60.0, gt=0)
+    aligned: bool = False
+    headroom: float = Field(0.0, ge=0.0, le=0.5)
+
+
+class ProviderSettings(BaseModel):
+    """``[providers.<name>]``. Keys beyond these are the plugin's own options."""
+
+    model_config = ConfigDict(extra="allow")
+    enabled: bool = True
+    priority: int | None = None
+    endpoints: list[str] | None = None
+    timeout: float = Field(5.0, gt=0)
+    api_key: SecretStr | None = None
+    breaker: BreakerOverride | None = None
+    rate_limit: RateLimitSettings | None = None
+    #: canonical symbol -> provider id
+    symbols: dict[str, str] = Field(default_factory=dict)
+    #: canonical quote -> provider quote (``USD = "USDT"``)
+    quotes: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _urls(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        out = []
+        for url in value:
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+            out.append(url.rstrip("/"))
+        return out
+
+    def options(self) -> dict[str, Any]:
+        """The plugin-specific keys."""
+        return dict(self.model_extra or {})
+
+
+class CacheSettings(BaseModel):
+    """``[cache]``: fresh TTL and stale-if-error maximum age, per category (seconds)."""
+
+    model_config = _Strict
+    enabled: bool = True
+    ttl: dict[str, float] = Field(default_factory=dict)
+    max_stale: dict[str, float] = Field(default_factory=dict)
+    stale_while_revalidate: bool = False
+    max_entries: int = Field(10_000, ge=1)
+
+    @field_validator("ttl", "max_stale")
+    @classmethod
+    def _categories(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, seconds in value.items():
+            if key not in ALL:
+                raise ValueError(f"unknown category {key!r}; allowed: {', '.join(ALL)}")
+            if seconds < 0:
+                raise ValueError(f"{key}: seconds must be >= 0")
+        return value
+
+
+class RelaySettings(BaseModel):
+    """``[relay]``: call-wide behaviour."""
+
+    model_config = _Strict
+    #: Seconds a whole call (every provider tried) may take.
+    deadline: float = Field(15.0, gt=0)
+    #: Max coinrelay deployments a request may pass through (render loop guard).
+    max_hops: int = Field(2, ge=1)
+
+
+class StateSettings(BaseModel):
+    """``[state]``: where breaker, health, budget and cache state lives."""
+
+    model_config = _Strict
+    backend: Literal["memory", "redis"] = "memory"
+    url: str | None = None
+    prefix: str = "coinrelay"
+
+
+class ServerSettings(BaseModel):
+    model_config = _Strict
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+
+class PluginSettings(BaseModel):
+    """``[plugins]``: ``strict`` makes a plugin that fails to import fatal."""
+
+    model_config = _Strict
+    strict: bool = False
+    #: Only these plugins load (like ``COINRELAY_LOAD_PLUGINS``); ``None`` = all.
+    load: list[str] | None = None
+
+
+Tier = str | list[str]
+
+
+class Settings(BaseSettings):
+    """The whole configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COINRELAY_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
+    chains: dict[str, list[Tier]] = Field(default_factory=dict)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    relay: RelaySettings = Field(default_factory=RelaySettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    plugins: PluginSettings = Field(default_factory=PluginSettings)
+
+    #: The file the settings came from (``None`` = shipped defaults only).
+    source_path: str | None = Field(None, exclude=True)
+    _strict_chains: set[str] | None = PrivateAttr(default=None)
+
+    @property
+    def strict_chains(self) -> set[str] | None:
+        """Chains set by the user (checked strictly); ``None`` = every chain is the user's."""
+        return self._strict_chains
+
+    @field_validator("chains")
+    @classmethod
+    def _chains(cls, value: dict[str, list[Tier]]) -> dict[str, list[Tier]]:
+        for category, tiers in value.items():
+            if category not in ALL:
+                raise ValueError(f"unknown category {category!r}; allowed: {', '.join(ALL)}")
+            for tier in tiers:
+                if isinstance(tier, list) and not tier:
+                    raise ValueError(f"{category}: an empty tier []")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first: it overrides the file (which arrives as init kwargs).
+        return (env_settings, init_settings)
+
+    def provider(self, name: str) -> ProviderSettings:
+        """``[providers.<name>]``, or the defaults when the file has none."""
+        found = self.providers.get(name)
+        return found if found is not None else ProviderSettings()
+
+    def breaker_for(self, name: str) -> BreakerSettings:
+        """The breaker settings of provider ``name``: ``[breaker]`` with its overrides."""
+        over = self.provider(name).breaker
+        if over is None:
+            return self.breaker
+        return self.breaker.model_copy(update=over.model_dump(exclude_none=True))
+
+    def ttl(self, category: str) -> float:
+        return self.cache.ttl.get(category, DEFAULT_TTL.get(category, 0.0))
+
+    def max_stale(self, category: str) -> float:
+        return self.cache.max_stale.get(category, DEFAULT_MAX_STALE.get(category, 0.0))
+
+    def masked(self) -> dict[str, Any]:
+        """The effective config as plain data, secrets masked."""
+        data = self.model_dump(mode="json", exclude={"source_path"})
+        return data
+
+
+#: Fresh TTL per category (seconds) when ``[cache.ttl]`` does not set one.
+DEFAULT_TTL: dict[str, float] = {
+    "price": 2.0, "orderbook": 1.0, "volume": 10.0, "ohlcv": 15.0, "technical": 15.0,
+    "metadata": 3600.0, "news": 300.0, "sentiment": 600.0, "prediction": 60.0, "social": 300.0,
+}
+#: Stale-if-error max age per category (seconds) when ``[cache.max_stale]`` does not set one.
+DEFAULT_MAX_STALE: dict[str, float] = {
+    "price": 300.0, "orderbook": 30.0, "volume": 600.0, "ohlcv": 900.0, "technical": 900.0,
+    "metadata": 86400.0, "news": 3600.0, "sentiment": 86400.0, "prediction": 600.0, "social": 3600.0,
+}
+
+
+def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use: ``path``, ``$COINRELAY_CONFIG``, ``./coinrelay.toml``, or ``None``."""
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError("config file not found", file=str(p))
+        return p
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise ConfigError(f"config file named by {CONFIG_ENV} not found", file=str(p))
+        return p
+    local = Path.cwd() / "coinrelay.toml"
+    return local if local.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "chains":
+            out[key] = _merge(out[key], value)
+        elif key == "chains" and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+_ALLOWED_HINTS: dict[str, str] = {
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a table",
+    "model_type": "a table",
+}
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """The keys allowed at the table where an unknown key ``loc`` was found."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            ann = field.annotation
+            args = getattr(ann, "__args__", ())
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                current = ann
+            elif args and isinstance(args[-1], type) and issubclass(args[-1], BaseModel):
+                current = args[-1]  # dict[str, Model]
+            elif args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+                current = args[0]  # Model | None
+            else:
+                return None
+        # a dict key (provider name): stay on the value model
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return ", ".join(k for k in current.model_fields if k != "source_path")
+    return None
+
+
+def _config_error(exc: ValidationError, file: str | None) -> ConfigError:
+    err = exc.errors()[0]
+    loc = tuple(err.get("loc", ()))
+    key = ".".join(str(p) for p in loc) or None
+    etype = err.get("type", "")
+    if etype == "extra_forbidden":
+        allowed = _allowed_keys(Settings, loc)
+        return ConfigError("unknown key", file=file, key=key, allowed=allowed)
+    allowed = None
+    ctx = err.get("ctx") or {}
+    if etype == "literal_error":
+        allowed = str(ctx.get("expected"))
+    elif etype in _ALLOWED_HINTS:
+        allowed = _ALLOWED_HINTS[etype]
+    elif "ge" in ctx or "gt" in ctx or "le" in ctx or "lt" in ctx:
+        allowed = ", ".join(f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt"))
+    msg = err.get("msg", "invalid value")
+    more = len(exc.errors()) - 1
+    if more:
+        msg += f" (and {more} more problem(s))"
+    return ConfigError(msg, file=file, key=key, allowed=allowed)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, use_file: bool = True) -> Settings:
+    """Read the defaults, then the config file (if any), then the environment.
+
+    :param path: explicit config file; else ``$COINRELAY_CONFIG``, else ``./coinrelay.toml``.
+    :param use_file: ``False`` ignores any config file (defaults and environment only).
+    :raises ConfigError: naming the file, the key and what is allowed.
+    """
+    data = _read_toml(DEFAULT_CONFIG_PATH)
+    found = find_config(path) if use_file else None
+    file = str(found) if found else None
+    user_chains: set[str] = set()
+    if found is not None:
+        user = _read_toml(found)
+        chains = user.get("chains")
+        if isinstance(chains, dict):
+            user_chains = set(chains)
+        data = _merge(data, user)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise _config_error(exc, file or str(DEFAULT_CONFIG_PATH)) from exc
+    settings.source_path = file
+    settings._strict_chains = user_chains
+    return settings

@@ -1,0 +1,108 @@
+"""The context object a fetch hook receives as ``ctx``.
+
+One per provider call (cheap: a few slots). It gives the plugin:
+
+* ``ctx.http`` — :class:`~coinrelay.http.EndpointClient` bound to this provider's
+  endpoints and this call's deadline;
+* ``ctx.settings`` — the provider's own config section (``ctx.option(key)`` for
+  plugin-specific keys, ``ctx.secret(key)`` for credentials);
+* ``ctx.symbols`` — :class:`~coinrelay.symbols.SymbolMapper` with the config overrides;
+* ``ctx.source()`` — the :class:`~coinrelay.models.Source` to put on a result;
+* ``ctx.memo(key, ttl, factory)`` — a per-provider cache for slow lookups;
+* ``ctx.relay`` — the relay itself, for plugins computed from other categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from .clock import Clock
+from .config import ProviderSettings
+from .http import EndpointClient
+from .models import Attempt, Source
+from .provider import ProviderInfo
+from .symbols import SymbolMapper
+
+if TYPE_CHECKING:
+    from .relay import Relay
+    from .runtime import ProviderRuntime
+
+
+class ProviderContext:
+    """What a plugin may use during one fetch."""
+
+    __slots__ = ("attempts", "category", "deadline", "hops", "last_endpoint", "runtime", "sandbox", "_http")
+
+    def __init__(
+        self,
+        runtime: ProviderRuntime,
+        category: str,
+        deadline: float,
+        *,
+        hops: int = 0,
+        sandbox: bool = False,
+    ) -> None:
+        self.runtime = runtime
+        self.category = category
+        #: Monotonic time by which the whole call must finish.
+        self.deadline = deadline
+        #: Endpoint-level attempts made during this provider call (mirror failovers).
+        self.attempts: list[Attempt] = []
+        #: The base URL of the endpoint that answered last.
+        self.last_endpoint: str | None = None
+        #: How many coinrelay deployments this request has already passed through.
+        self.hops = hops
+        self.sandbox = sandbox
+        self._http: EndpointClient | None = None
+
+    @property
+    def name(self) -> str:
+        return self.runtime.name
+
+    @property
+    def info(self) -> ProviderInfo:
+        return self.runtime.info
+
+    @property
+    def settings(self) -> ProviderSettings:
+        return self.runtime.settings
+
+    @property
+    def symbols(self) -> SymbolMapper:
+        return self.runtime.symbols
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
+    def relay(self) -> Relay:
+        return self.runtime.relay
+
+    @property
+    def http(self) -> EndpointClient:
+        h = self._http
+        if h is None:
+            h = self._http = EndpointClient(self)
+        return h
+
+    def remaining(self) -> float:
+        """Seconds left before the call's deadline."""
+        return self.deadline - self.runtime.clock.monotonic()
+
+    def option(self, key: str, default: Any = None) -> Any:
+        """A plugin-specific key of ``[providers.<name>]``."""
+        return self.runtime.settings.options().get(key, default)
+
+    def secret(self, key: str = "api_key") -> str | None:
+        """A credential from config (``api_key`` or a key named in ``credentials``)."""
+        return self.runtime.secrets.get(key)
+
+    def source(self, endpoint: str | None = None) -> Source:
+        """The :class:`Source` for a result built from this call."""
+        return Source(provider=self.runtime.name, endpoint=endpoint or self.last_endpoint)
+
+    async def memo(self, key: str, ttl: float, factory: Callable[[], Awaitable[Any]]) -> Any:
+        """``factory()``'s value, cached for ``ttl`` seconds per provider; concurrent calls share one."""
+        return await self.runtime.memo(key, ttl, factory)

@@ -1,0 +1,192 @@
+"""Every error coinrelay raises, drawn once::
+
+    CoinRelayError
+    ├── ConfigError                 bad TOML, unknown key, wrong type, unknown provider in a chain
+    ├── PluginLoadError             a plugin failed to import (raised only under strict loading)
+    ├── InvalidRequest              a bad parameter (names it): unknown interval, bad symbol, limit range
+    ├── SymbolNotFound              no provider in the chain serves the symbol            (HTTP 404)
+    ├── AllProvidersFailed          every provider failed; carries every attempt          (HTTP 503)
+    └── ProviderError               one provider's failure; the relay catches these and moves on
+        ├── NotSupported            the provider does not serve this symbol/parameter: no breaker penalty
+        ├── NotConfigured           the provider lacks what it needs (endpoints, key): skipped, no penalty
+        ├── RateLimited             429/418 or local budget spent: provider paused until ``retry_after``
+        ├── Forbidden               403/451 (geo-blocked, WAF): provider paused for long, with the reason
+        └── TransientError          counts as a breaker failure
+            ├── UpstreamTimeout         no answer within the timeout
+            ├── UpstreamConnectionError refused, reset, DNS
+            ├── UpstreamServerError     HTTP 5xx (and unexpected 4xx)
+            └── InvalidResponse         malformed, truncated or wrong-shape body, HTTP-200 error bodies
+                └── BadData             a well-formed answer that fails a data-quality check
+
+Messages name the provider, the endpoint and what to do. Foreign exceptions are mapped
+once, in :mod:`coinrelay.http`, with ``raise X(...) from exc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Attempt
+
+
+class CoinRelayError(Exception):
+    """Base of every coinrelay error."""
+
+
+class ConfigError(CoinRelayError):
+    """A configuration problem: names the file, the key and what is allowed."""
+
+    def __init__(
+        self, message: str, *, file: str | None = None, key: str | None = None, allowed: str | None = None
+    ) -> None:
+        self.file = file
+        self.key = key
+        self.allowed = allowed
+        parts = [f"{file or '<defaults>'}"]
+        if key:
+            parts.append(f"key {key!r}")
+        text = ": ".join([", ".join(parts), message])
+        if allowed:
+            text += f" (allowed: {allowed})"
+        super().__init__(text)
+
+
+class PluginLoadError(CoinRelayError):
+    """A plugin could not be imported or registered."""
+
+
+class InvalidRequest(CoinRelayError):
+    """A request parameter is invalid. ``param`` names it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        self.param = param
+        super().__init__(f"invalid {param!r}: {message}")
+
+
+class SymbolNotFound(CoinRelayError):
+    """No provider in the chain serves the requested symbol."""
+
+    def __init__(self, category: str, what: str, attempts: Sequence[Attempt] = ()) -> None:
+        self.category = category
+        self.what = what
+        self.attempts = list(attempts)
+        tried = ", ".join(a.provider for a in self.attempts) or "no provider"
+        super().__init__(f"{category}: no provider serves {what} (tried {tried})")
+
+
+class AllProvidersFailed(CoinRelayError):
+    """Every provider in the chain failed. ``attempts`` is the whole trail."""
+
+    def __init__(self, category: str, attempts: Sequence[Attempt], *, reason: str | None = None) -> None:
+        self.category = category
+        self.attempts = list(attempts)
+        self.reason = reason
+        trail = "; ".join(
+            f"{a.provider}{'@' + a.endpoint if a.endpoint else ''}: {a.outcome}"
+            + (f" ({a.error})" if a.error else "")
+            for a in self.attempts
+        )
+        head = f"{category}: every provider failed"
+        if reason:
+            head += f" ({reason})"
+        super().__init__(f"{head}: {trail or 'no provider available'}")
+
+
+class ProviderError(CoinRelayError):
+    """A failure of one provider (and possibly one of its endpoints)."""
+
+    #: The outcome recorded in the failover trail.
+    outcome = "failed"
+
+    def __init__(self, message: str, *, provider: str | None = None, endpoint: str | None = None) -> None:
+        self.message = message
+        self.provider = provider
+        self.endpoint = endpoint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = self.provider or "provider"
+        if self.endpoint:
+            where += f" @ {self.endpoint}"
+        return f"{where}: {self.message}"
+
+
+class NotSupported(ProviderError):
+    """The provider does not serve this symbol, pair or parameter. Not a failure."""
+
+    outcome = "unsupported"
+
+
+class NotConfigured(ProviderError):
+    """The provider is missing what it needs (endpoints, an API key). Skipped, not a failure."""
+
+    outcome = "skipped"
+
+
+class RateLimited(ProviderError):
+    """The provider refused (429), banned us (418), or our own budget for it is spent.
+
+    ``retry_after`` is in seconds; ``banned`` is true for an IP ban (Binance 418);
+    ``local`` is true when coinrelay refused the call itself before sending it.
+    """
+
+    outcome = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        endpoint: str | None = None,
+        retry_after: float | None = None,
+        banned: bool = False,
+        local: bool = False,
+    ) -> None:
+        super().__init__(message, provider=provider, endpoint=endpoint)
+        self.retry_after = retry_after
+        self.banned = banned
+        self.local = local
+
+
+class Forbidden(ProviderError):
+    """HTTP 403/451: blocked by location or firewall. The provider is paused for long."""
+
+    outcome = "forbidden"
+
+    def __init__(
+        self, message: str, *, provider: str | None = None, endpoint: str | None = None, status: int = 403
+    ) -> None:
+        super().__init__(message, provider=provider, endpoint=endpoint)
+        self.status = status
+
+
+class TransientError(ProviderError):
+    """A failure that counts against the provider's breaker."""
+
+
+class UpstreamTimeout(TransientError):
+    outcome = "failed"
+
+
+class UpstreamConnectionError(TransientError):
+    pass
+
+
+class UpstreamServerError(TransientError):
+    def __init__(
+        self, message: str, *, provider: str | None = None, endpoint: str | None = None, status: int = 500
+    ) -> None:
+        super().__init__(message, provider=provider, endpoint=endpoint)
+        self.status = status
+
+
+class InvalidResponse(TransientError):
+    """The body is not what the provider's API returns: malformed, truncated, wrong shape, an error in a 200."""
+
+    outcome = "invalid"
+
+
+class BadData(InvalidResponse):
+    """A well-formed answer that fails a data-quality check (stale, empty, off the consensus)."""

@@ -1,0 +1,250 @@
+"""Result models, one per category.
+
+Prices and quantities are :class:`~decimal.Decimal`; times are timezone-aware UTC.
+Every result carries :class:`Source`: which provider and endpoint answered, when,
+whether the value is stale, and the failover trail (:class:`Attempt`).
+
+Plugins build results with ``source=ctx.source()``; the relay fills in the trail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware (UTC)")
+    return value.astimezone(UTC)
+
+
+#: A timezone-aware datetime normalised to UTC.
+UTCDateTime = Annotated[datetime, AfterValidator(_to_utc)]
+#: A Decimal serialised to JSON as a string, so no precision is lost on the way.
+Num = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, ser_json_timedelta="float")
+
+
+class Attempt(_Model):
+    """One step of the failover trail.
+
+    ``outcome`` is one of ``ok``, ``unsupported``, ``rate_limited``, ``forbidden``,
+    ``failed``, ``invalid``, ``skipped`` (breaker open, paused or unconfigured),
+    ``cancelled`` (lost a hedge) or ``timeout`` (call deadline).
+    """
+
+    provider: str
+    endpoint: str | None = None
+    outcome: str
+    error: str | None = None
+    latency_ms: float | None = None
+
+
+class Source(_Model):
+    """Where a result came from."""
+
+    provider: str
+    endpoint: str | None = None
+    fetched_at: UTCDateTime = Field(default_factory=utcnow)
+    stale: bool = False
+    #: Seconds since the value was fetched (set when served from cache).
+    age: float | None = None
+    sandbox: bool = False
+    attempts: list[Attempt] = Field(default_factory=list)
+
+
+class Result(_Model):
+    """Base of every category result."""
+
+    source: Source
+
+
+class Price(Result):
+    symbol: str
+    #: The quote the price is in (may differ from the requested one, e.g. USDT for USD).
+    quote: str
+    requested_quote: str | None = None
+    price: Num
+    #: Provider's own timestamp of the price, when it gives one.
+    timestamp: UTCDateTime | None = None
+    #: Consensus mode: the spread between the lowest and highest price used.
+    spread: Num | None = None
+    #: Consensus mode: the providers whose prices made the median.
+    providers: list[str] | None = None
+
+
+class Candle(_Model):
+    open_time: UTCDateTime
+    open: Num
+    high: Num
+    low: Num
+    close: Num
+    #: Volume in the base asset (``None`` when the provider does not give it).
+    volume: Num | None = None
+    #: Volume in the quote asset, when given.
+    quote_volume: Num | None = None
+    close_time: UTCDateTime | None = None
+
+
+class OHLCV(Result):
+    symbol: str
+    quote: str
+    requested_quote: str | None = None
+    interval: str
+    candles: list[Candle]
+
+
+class Volume(Result):
+    symbol: str
+    quote: str
+    requested_quote: str | None = None
+    #: 24h traded volume in the base asset, when given.
+    base_volume: Num | None = None
+    #: 24h traded volume in the quote asset.
+    quote_volume: Num | None = None
+    #: 24h price change in percent.
+    price_change_pct: Num | None = None
+    #: 24h change of the volume itself in percent, when given.
+    volume_change_pct: Num | None = None
+    timestamp: UTCDateTime | None = None
+
+
+class Level(_Model):
+    price: Num
+    quantity: Num
+
+
+class OrderBook(Result):
+    symbol: str
+    quote: str
+    requested_quote: str | None = None
+    #: Best bid first (descending price).
+    bids: list[Level]
+    #: Best ask first (ascending price).
+    asks: list[Level]
+    timestamp: UTCDateTime | None = None
+    last_update_id: int | None = None
+
+
+class Metadata(Result):
+    symbol: str
+    name: str | None = None
+    #: Provider's id for the asset (``bitcoin``, ``btc-bitcoin``, ``BTCUSDT``).
+    provider_id: str | None = None
+    rank: int | None = None
+    circulating_supply: Num | None = None
+    total_supply: Num | None = None
+    max_supply: Num | None = None
+    market_cap: Num | None = None
+    #: Currency of ``market_cap``.
+    quote: str | None = None
+    description: str | None = None
+    #: Link lists by kind: ``website``, ``explorer``, ``source_code``, ...
+    links: dict[str, list[str]] = Field(default_factory=dict)
+    #: Provider-specific extra facts (exchange filters, tags, ...), JSON-compatible.
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Article(_Model):
+    id: str
+    title: str
+    url: str
+    source: str | None = None
+    published_at: UTCDateTime
+    body: str | None = None
+    image_url: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class News(Result):
+    symbol: str | None = None
+    articles: list[Article]
+
+
+class SentimentPoint(_Model):
+    value: int = Field(ge=0, le=100)
+    classification: str
+    timestamp: UTCDateTime
+
+
+class Sentiment(Result):
+    """Fear-and-greed index: the newest reading, and the history asked for (newest first)."""
+
+    value: int = Field(ge=0, le=100)
+    classification: str
+    timestamp: UTCDateTime
+    #: Seconds until the provider publishes the next reading, when given.
+    time_until_update: int | None = None
+    history: list[SentimentPoint] = Field(default_factory=list)
+
+
+class MACD(_Model):
+    macd: Num
+    signal: Num
+    histogram: Num
+
+
+class Bollinger(_Model):
+    upper: Num
+    middle: Num
+    lower: Num
+
+
+class Technical(Result):
+    """Indicators computed locally from the newest candles of ``ohlcv``."""
+
+    symbol: str
+    quote: str
+    interval: str
+    #: Close time of the newest candle the indicators use.
+    as_of: UTCDateTime
+    candles_used: int
+    sma: dict[int, Num] = Field(default_factory=dict)
+    ema: dict[int, Num] = Field(default_factory=dict)
+    rsi: Num | None = None
+    macd: MACD | None = None
+    bollinger: Bollinger | None = None
+
+
+class Prediction(Result):
+    symbol: str
+    quote: str
+    horizon: str
+    predicted_price: Num
+    confidence: Num | None = None
+    model: str | None = None
+
+
+class Social(Result):
+    symbol: str
+    mentions: int | None = None
+    sentiment_score: Num | None = None
+    followers: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+#: The result model of each category.
+RESULT_TYPES: dict[str, type[Result]] = {
+    "price": Price,
+    "ohlcv": OHLCV,
+    "volume": Volume,
+    "orderbook": OrderBook,
+    "metadata": Metadata,
+    "news": News,
+    "sentiment": Sentiment,
+    "technical": Technical,
+    "prediction": Prediction,
+    "social": Social,
+}

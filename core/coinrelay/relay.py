@@ -1,0 +1,699 @@
+"""The relay: routes each request through its category's failover chain.
+
+For one call (:meth:`Relay.fetch`, or the per-category methods ``relay.price(...)``):
+
+1. validate the parameters (:mod:`coinrelay.requests`);
+2. serve a fresh cached value, or join an identical call already in flight;
+3. walk the chain tier by tier; inside a tier, providers are ordered by smooth weighted
+   round-robin on their health (success rate and latency EWMA); a provider whose breaker
+   is open, who is paused (Retry-After, ban, geo-block) or unconfigured is skipped;
+4. classify each failure (:mod:`coinrelay.errors`): unsupported → next provider, no
+   penalty; rate limited / forbidden → pause the provider, next; transient → breaker
+   failure, next;
+5. return the first good result with ``source`` (provider, endpoint, trail), or raise
+   :class:`~coinrelay.errors.SymbolNotFound` / :class:`~coinrelay.errors.AllProvidersFailed`
+   — unless a stale cached value within ``max_stale`` can be served instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from .breaker import CLOSED
+from .categories import ALL
+from .clock import SYSTEM_CLOCK, Clock
+from .config import ProviderSettings, Settings, load_settings
+from .context import ProviderContext
+from .errors import (
+    AllProvidersFailed,
+    ConfigError,
+    Forbidden,
+    InvalidResponse,
+    NotConfigured,
+    NotSupported,
+    ProviderError,
+    RateLimited,
+    SymbolNotFound,
+)
+from .events import FailoverHappened, RequestFinished
+from .models import (
+    OHLCV,
+    RESULT_TYPES,
+    Attempt,
+    Metadata,
+    News,
+    OrderBook,
+    Prediction,
+    Price,
+    Result,
+    Sentiment,
+    Social,
+    Technical,
+    Volume,
+)
+from .plugins import hook_function, make_plugin_manager, notifier
+from .requests import cache_key, describe, validate
+from .provider import ProviderInfo
+from .runtime import ProviderRuntime
+from .state.base import CacheEntry, Pause, StateBackend
+from .state.memory import MemoryState
+
+log = logging.getLogger("coinrelay.relay")
+
+R = TypeVar("R", bound=Result)
+
+#: Pause applied on HTTP 429 without a Retry-After header (seconds).
+DEFAULT_RATE_LIMIT_PAUSE = 60.0
+#: Pause applied on HTTP 418 (IP ban) without a Retry-After header.
+DEFAULT_BAN_PAUSE = 120.0
+#: Pause applied on HTTP 451 (restricted location): long, it will not change soon.
+GEO_BLOCK_PAUSE = 3600.0
+#: Pause applied on HTTP 403 (firewall).
+FORBIDDEN_PAUSE = 600.0
+
+
+class _Tier:
+    """One tier of a chain, balanced by smooth weighted round-robin on health."""
+
+    __slots__ = ("current", "members")
+
+    def __init__(self, members: list[ProviderRuntime]) -> None:
+        self.members = members
+        self.current = [0.0] * len(members)
+
+    def order(self) -> list[ProviderRuntime]:
+        members = self.members
+        if len(members) == 1:
+            return members
+        weights = [m.health.weight() if m.breaker.is_available() else 0.0 for m in members]
+        total = sum(weights)
+        if total <= 0:
+            return members
+        cur = self.current
+        best = 0
+        for i, w in enumerate(weights):
+            cur[i] += w
+            if cur[i] > cur[best]:
+                best = i
+        cur[best] -= total
+        rest = sorted((i for i in range(len(members)) if i != best), key=lambda i: -weights[i])
+        return [members[best]] + [members[i] for i in rest]
+
+
+class Relay:
+    """Crypto market data from a failover chain of provider plugins.
+
+    Use as an async context manager (it owns one shared ``httpx.AsyncClient``)::
+
+        async with Relay.from_config() as relay:
+            price = await relay.price("BTC", "USD")
+            print(price.price, price.source.provider)
+
+    :param settings: the configuration (default: :func:`~coinrelay.config.load_settings`).
+    :param clock: time source for breakers, health, pauses and budgets.
+    :param state: the state backend (default: in memory, or Redis per ``[state]``).
+    :param transport: an httpx transport for the shared client (tests, sandbox).
+    :param plugins: extra ``(name, plugin)`` pairs registered besides the entry points.
+    :param load_entry_points: ``False`` to skip plugin discovery.
+    :param sandbox: results are labelled as sandbox data.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        state: StateBackend | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        plugins: Iterable[tuple[str, object]] = (),
+        load_entry_points: bool = True,
+        sandbox: bool = False,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings()
+        self.clock = clock
+        self.sandbox = sandbox
+        self.state: StateBackend = state if state is not None else _make_state(self.settings, clock)
+        self.pm, self.plugin_statuses = make_plugin_manager(
+            self.settings, extra_plugins=plugins, load_entry_points=load_entry_points)
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(10.0),
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        self._refresh_listeners()
+        self.providers: dict[str, ProviderRuntime] = {}
+        self._build_providers()
+        self._chains: dict[str, list[_Tier]] = {}
+        self._build_chains()
+        self._inflight: dict[str, asyncio.Future[Result]] = {}
+        self._stats: dict[tuple[str, str], list[float]] = {}
+        self._closed = False
+
+    # -- construction --------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Self:
+        """A relay configured from ``path`` (else ``$COINRELAY_CONFIG``, ``./coinrelay.toml``, defaults)."""
+        return cls(load_settings(path), **kwargs)
+
+    def _refresh_listeners(self) -> None:
+        self._notify_breaker = notifier(self.pm, "on_breaker_state_change")
+        self._notify_request = notifier(self.pm, "on_request_finished")
+        self._notify_failover = notifier(self.pm, "on_failover")
+
+    def register(self, plugin: object, name: str | None = None) -> None:
+        """Register an event-listener plugin after construction (metrics, dashboards)."""
+        self.pm.register(plugin, name=name)
+        self._refresh_listeners()
+
+    def _emit_breaker(self, event: Any) -> None:
+        notify = self._notify_breaker
+        if notify is not None:
+            notify(event)
+
+    def _build_providers(self) -> None:
+        settings = self.settings
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is None:
+                continue
+            info_impl = hook_function(self.pm, "provider_info", name)
+            if info_impl is None:
+                continue  # a listener-only plugin
+            try:
+                info = info_impl[0]()
+            except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not fatal
+                self._mark_failed(name, f"provider_info raised {type(exc).__name__}: {exc}")
+                continue
+            if info.name != name:
+                log.warning("plugin %r describes itself as %r; using the entry-point name", name, info.name)
+            impls = {}
+            for category in info.categories:
+                impl = hook_function(self.pm, f"fetch_{category}", name)
+                if impl is None:
+                    self._mark_failed(name, f"declares category {category!r} but has no fetch_{category} hook")
+                    continue
+                impls[category] = impl
+            psettings = settings.provider(name)
+            self._check_options(name, info, psettings)
+            self.providers[name] = ProviderRuntime(
+                info=info, settings=psettings, breaker_settings=settings.breaker_for(name), impls=impls,
+                client=self.client, state=self.state, clock=self.clock, relay=self,
+                on_breaker_change=self._emit_breaker)
+        for name in settings.providers:
+            if name not in self.providers and not any(s.name == name for s in self.plugin_statuses):
+                log.warning("config names provider %r, which is not installed", name)
+
+    def _check_options(self, name: str, info: ProviderInfo, psettings: ProviderSettings) -> None:
+        options = info.extra.get("options", ())
+        allowed = set(info.credentials) | (set(options) if isinstance(options, (list, tuple, set)) else set())
+        unknown = sorted(set(psettings.options()) - allowed)
+        if unknown:
+            core = "enabled, priority, endpoints, timeout, api_key, breaker, rate_limit, symbols, quotes"
+            extra = ", ".join(sorted(allowed))
+            raise ConfigError("unknown key", file=self.settings.source_path, key=f"providers.{name}.{unknown[0]}",
+                              allowed=core + (f", {extra}" if extra else ""))
+
+    def _mark_failed(self, name: str, error: str) -> None:
+        log.warning("plugin %r: %s", name, error)
+        for st in self.plugin_statuses:
+            if st.name == name:
+                st.status = "failed"
+                st.error = error
+
+    def _build_chains(self) -> None:
+        settings = self.settings
+        strict = settings.strict_chains
+        for category in ALL:
+            configured = settings.chains.get(category)
+            tiers: list[_Tier] = []
+            if configured:
+                is_strict = strict is None or category in strict
+                for entry in configured:
+                    names = entry if isinstance(entry, list) else [entry]
+                    members = []
+                    for pname in names:
+                        rt = self.providers.get(pname)
+                        if rt is None:
+                            known = {s.name for s in self.plugin_statuses}
+                            if pname in known or not settings.provider(pname).enabled:
+                                continue  # installed but disabled or failed: skip it
+                            if is_strict:
+                                installed = ", ".join(sorted(self.providers)) or "none"
+                                raise ConfigError(
+                                    f"unknown provider {pname!r} in the chain", file=settings.source_path,
+                                    key=f"chains.{category}", allowed=installed)
+                            continue
+                        if category not in rt.impls:
+                            if is_strict:
+                                raise ConfigError(
+                                    f"provider {pname!r} does not serve {category!r} "
+                                    f"(it serves {', '.join(rt.impls) or 'nothing'})",
+                                    file=settings.source_path, key=f"chains.{category}",
+                                    allowed=", ".join(n for n, r in self.providers.items() if category in r.impls))
+                            continue
+                        members.append(rt)
+                    if members:
+                        tiers.append(_Tier(members))
+            else:
+                by_priority: dict[int, list[ProviderRuntime]] = {}
+                for rt in self.providers.values():
+                    if category in rt.impls:
+                        by_priority.setdefault(rt.priority, []).append(rt)
+                tiers = [_Tier(by_priority[p]) for p in sorted(by_priority)]
+            self._chains[category] = tiers
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.client.aclose()
+        await self.state.close()
+
+    # -- introspection -----------------------------------------------------------
+
+    def chains(self) -> dict[str, list[list[str]]]:
+        """Each category's chain: tiers of provider names."""
+        return {c: [[m.name for m in t.members] for t in tiers] for c, tiers in self._chains.items()}
+
+    def plugins(self) -> list[dict[str, Any]]:
+        """What ``coinrelay plugins`` prints."""
+        return [s.as_dict() for s in self.plugin_statuses]
+
+    # -- the public API: one method per category ------------------------------------
+
+    async def price(self, symbol: str, quote: str = "USD", **kw: Any) -> Price:
+        """Last price of ``symbol`` in ``quote``."""
+        return await self.fetch("price", symbol=symbol, quote=quote, **kw)  # type: ignore[return-value]
+
+    async def ohlcv(self, symbol: str, quote: str = "USD", interval: str = "1h", limit: int = 100, **kw: Any) -> OHLCV:
+        """The newest ``limit`` candles, oldest first."""
+        return await self.fetch(  # type: ignore[return-value]
+            "ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw)
+
+    async def volume(self, symbol: str, quote: str = "USD", **kw: Any) -> Volume:
+        """24h volume and change."""
+        return await self.fetch("volume", symbol=symbol, quote=quote, **kw)  # type: ignore[return-value]
+
+    async def orderbook(self, symbol: str, quote: str = "USD", depth: int = 20, **kw: Any) -> OrderBook:
+        """Order book, ``depth`` levels per side."""
+        return await self.fetch("orderbook", symbol=symbol, quote=quote, depth=depth, **kw)  # type: ignore[return-value]
+
+    async def metadata(self, symbol: str, **kw: Any) -> Metadata:
+        """Name, rank, supply, market cap, links."""
+        return await self.fetch("metadata", symbol=symbol, **kw)  # type: ignore[return-value]
+
+    async def news(self, symbol: str | None = None, limit: int = 10, **kw: Any) -> News:
+        """Newest articles (about ``symbol``, or all)."""
+        return await self.fetch("news", symbol=symbol, limit=limit, **kw)  # type: ignore[return-value]
+
+    async def sentiment(self, limit: int = 1, **kw: Any) -> Sentiment:
+        """Fear-and-greed index with ``limit`` readings of history."""
+        return await self.fetch("sentiment", limit=limit, **kw)  # type: ignore[return-value]
+
+    async def technical(
+        self, symbol: str, quote: str = "USD", interval: str = "1d", limit: int = 200, **kw: Any
+    ) -> Technical:
+        """SMA, EMA, RSI, MACD and Bollinger bands computed from ``ohlcv``."""
+        return await self.fetch(  # type: ignore[return-value]
+            "technical", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw)
+
+    async def prediction(self, symbol: str, quote: str = "USD", horizon: str = "1d", **kw: Any) -> Prediction:
+        """A price prediction (needs a third-party provider)."""
+        return await self.fetch("prediction", symbol=symbol, quote=quote, horizon=horizon, **kw)  # type: ignore[return-value]
+
+    async def social(self, symbol: str, **kw: Any) -> Social:
+        """Social-media activity (needs a third-party provider)."""
+        return await self.fetch("social", symbol=symbol, **kw)  # type: ignore[return-value]
+
+    # -- the pipeline ---------------------------------------------------------------
+
+    async def fetch(
+        self, category: str, *, hops: int = 0, deadline: float | None = None, **params: Any
+    ) -> Result:
+        """Fetch ``category`` with ``params`` (the category's parameters, see :mod:`coinrelay.requests`).
+
+        :param hops: coinrelay deployments the request already passed through (HTTP API).
+        :param deadline: seconds the whole call may take (default ``[relay] deadline``).
+        :raises InvalidRequest: a bad parameter (named).
+        :raises SymbolNotFound: no provider in the chain serves it.
+        :raises AllProvidersFailed: every provider failed and no stale value may be served.
+        """
+        if category not in RESULT_TYPES:
+            from .errors import InvalidRequest
+
+            raise InvalidRequest("category", f"unknown category {category!r}; allowed: {', '.join(ALL)}")
+        clean = validate(category, params)
+        key = cache_key(category, clean)
+        settings = self.settings
+        cache_on = settings.cache.enabled
+        if cache_on:
+            entry = await self.state.cache_get(key)
+            if entry is not None and self.clock.time() - entry.stored_at < settings.ttl(category):
+                return entry.value  # type: ignore[no-any-return]
+        else:
+            entry = None
+        inflight = self._inflight.get(key)
+        if inflight is not None:
+            return await asyncio.shield(inflight)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Result] = loop.create_future()
+        self._inflight[key] = fut
+        try:
+            result = await self._walk(category, clean, hops, deadline)
+        except (AllProvidersFailed, SymbolNotFound) as exc:
+            stale = self._stale(category, entry if entry is not None else
+                                (await self.state.cache_get(key) if cache_on else None), exc)
+            if stale is not None:
+                fut.set_result(stale)
+                return stale
+            fut.set_exception(exc)
+            fut.exception()
+            raise
+        except BaseException as exc:
+            fut.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+            fut.exception()
+            raise
+        finally:
+            if self._inflight.get(key) is fut:
+                del self._inflight[key]
+        if cache_on:
+            keep = settings.ttl(category) + settings.max_stale(category)
+            if keep > 0:
+                await self.state.cache_set(key, CacheEntry(result, self.clock.time()), keep)
+        fut.set_result(result)
+        return result
+
+    def _stale(self, category: str, entry: CacheEntry | None, exc: Exception) -> Result | None:
+        if entry is None or not isinstance(exc, AllProvidersFailed):
+            return None
+        age = self.clock.time() - entry.stored_at
+        if age > self.settings.ttl(category) + self.settings.max_stale(category):
+            return None
+        value = entry.value.model_copy(deep=True)
+        value.source.stale = True
+        value.source.age = round(age, 3)
+        value.source.attempts = list(exc.attempts) + value.source.attempts
+        return value  # type: ignore[no-any-return]
+
+    async def _skip_reason(self, rt: ProviderRuntime) -> str | None:
+        if rt.configured_reason is not None:
+            return f"not configured: {rt.configured_reason}"
+        state = self.state
+        pause = await state.get_pause(rt.name)
+        if pause is not None:
+            until = datetime.fromtimestamp(pause.until, UTC).isoformat(timespec="seconds")
+            return f"paused until {until} ({pause.kind}: {pause.reason})"
+        if state.shared:
+            await state.sync_breaker(rt.breaker)
+        br = rt.breaker
+        if br.record.state != CLOSED:
+            if not br.allow():
+                retry = br.retry_at()
+                when = datetime.fromtimestamp(retry, UTC).isoformat(timespec="seconds") if retry else "a probe ends"
+                return f"breaker {br.state} until {when} ({br.record.reason})"
+            if state.shared and not await state.acquire_probe(br.key, br.policy.probe_timeout):
+                br.release_probe()
+                return "breaker half-open: another replica is probing"
+        return None
+
+    async def _walk(self, category: str, params: dict[str, Any], hops: int, deadline: float | None) -> Result:
+        tiers = self._chains.get(category) or []
+        what = describe(category, params)
+        if not tiers:
+            raise AllProvidersFailed(category, [], reason=f"no provider serves {category} (chain is empty)")
+        budget = deadline if deadline is not None else self.settings.relay.deadline
+        call_deadline = time.monotonic() + budget
+        attempts: list[Attempt] = []
+        any_failure = False
+        previous: tuple[str, str] | None = None
+        expected = RESULT_TYPES[category]
+        for tier in tiers:
+            for rt in tier.order():
+                reason = await self._skip_reason(rt)
+                if reason is not None:
+                    attempts.append(Attempt(provider=rt.name, outcome="skipped", error=reason))
+                    continue
+                if time.monotonic() >= call_deadline:
+                    rt.breaker.release_probe()
+                    attempts.append(Attempt(provider=rt.name, outcome="timeout", error="call deadline reached"))
+                    raise AllProvidersFailed(category, attempts, reason=f"deadline of {budget:g}s reached")
+                if previous is not None and self._notify_failover is not None:
+                    self._notify_failover(FailoverHappened(category, previous[0], rt.name, previous[1]))
+                result, outcome, error = await self._call(rt, category, params, call_deadline, hops, attempts)
+                if result is not None:
+                    if not isinstance(result, expected):
+                        error = f"plugin returned {type(result).__name__}, expected {expected.__name__}"
+                        self._record_failure(rt, category, InvalidResponse(error, provider=rt.name), attempts, 0.0)
+                        any_failure = True
+                        previous = (rt.name, f"invalid: {error}")
+                        continue
+                    return result
+                if outcome == "timeout":
+                    raise AllProvidersFailed(category, attempts, reason=f"deadline of {budget:g}s reached")
+                if outcome != "unsupported":
+                    any_failure = True
+                previous = (rt.name, f"{outcome}: {error}" if error else outcome)
+        if not any_failure and attempts and all(a.outcome in ("unsupported", "skipped") for a in attempts) and any(
+            a.outcome == "unsupported" for a in attempts
+        ):
+            raise SymbolNotFound(category, what, attempts)
+        raise AllProvidersFailed(category, attempts)
+
+    async def _call(
+        self,
+        rt: ProviderRuntime,
+        category: str,
+        params: Mapping[str, Any],
+        call_deadline: float,
+        hops: int,
+        attempts: list[Attempt],
+    ) -> tuple[Result | None, str, str | None]:
+        """Call one provider. Returns ``(result, outcome, error)``; never raises but cancellation."""
+        fn, argnames = rt.impls[category]
+        ctx = ProviderContext(rt, category, call_deadline, hops=hops, sandbox=self.sandbox)
+        kwargs = {n: (ctx if n == "ctx" else params[n]) for n in argnames}
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(max(call_deadline - time.monotonic(), 0.0)):
+                result = await fn(**kwargs)
+        except NotSupported as exc:
+            rt.breaker.release_probe()
+            return self._no_penalty(rt, category, ctx, attempts, "unsupported", exc.message, started)
+        except NotConfigured as exc:
+            rt.breaker.release_probe()
+            return self._no_penalty(rt, category, ctx, attempts, "skipped", exc.message, started)
+        except RateLimited as exc:
+            rt.breaker.release_probe()
+            if not exc.local:
+                default = DEFAULT_BAN_PAUSE if exc.banned else DEFAULT_RATE_LIMIT_PAUSE
+                wait = exc.retry_after if exc.retry_after is not None else default
+                kind = "banned" if exc.banned else "rate_limited"
+                await self.state.set_pause(rt.name, Pause(self.clock.time() + wait, exc.message, kind))
+            return self._no_penalty(rt, category, ctx, attempts, "rate_limited", exc.message, started)
+        except Forbidden as exc:
+            rt.breaker.release_probe()
+            wait = GEO_BLOCK_PAUSE if exc.status == 451 else FORBIDDEN_PAUSE
+            await self.state.set_pause(rt.name, Pause(self.clock.time() + wait, exc.message, "forbidden"))
+            return self._no_penalty(rt, category, ctx, attempts, "forbidden", exc.message, started)
+        except ProviderError as exc:
+            latency = time.perf_counter() - started
+            attempts.extend(ctx.attempts)
+            self._record_failure(rt, category, exc, attempts, latency, endpoint=exc.endpoint or ctx.last_endpoint)
+            return None, exc.outcome, exc.message
+        except TimeoutError:
+            latency = time.perf_counter() - started
+            attempts.extend(ctx.attempts)
+            err = ProviderError("no answer before the call deadline", provider=rt.name)
+            self._record_failure(rt, category, err, attempts, latency, endpoint=ctx.last_endpoint, outcome="timeout")
+            return None, "timeout", err.message
+        except asyncio.CancelledError:
+            rt.breaker.release_probe()
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plugin bug is that provider's failure
+            latency = time.perf_counter() - started
+            log.exception("provider %r raised an unexpected error in fetch_%s", rt.name, category)
+            attempts.extend(ctx.attempts)
+            err = InvalidResponse(f"plugin error {type(exc).__name__}: {exc}", provider=rt.name)
+            self._record_failure(rt, category, err, attempts, latency, endpoint=ctx.last_endpoint)
+            return None, "failed", err.message
+        latency = time.perf_counter() - started
+        if result is None:
+            rt.breaker.release_probe()
+            return self._no_penalty(rt, category, ctx, attempts, "unsupported", "symbol not served", started)
+        # success
+        rt.breaker.record_success()
+        rt.health.record_success(latency)
+        ch = rt.category_health.get(category)
+        if ch is not None:
+            ch.record_success(latency)
+        self._count(rt.name, category, True, latency)
+        endpoint = ctx.last_endpoint or result.source.endpoint
+        attempts.extend(a for a in ctx.attempts if a.outcome != "ok")
+        attempts.append(Attempt(provider=rt.name, endpoint=endpoint, outcome="ok", latency_ms=round(latency * 1000, 3)))
+        src = result.source
+        src.provider = rt.name
+        src.endpoint = endpoint
+        src.attempts = attempts
+        if self.sandbox:
+            src.sandbox = True
+        if self._notify_request is not None:
+            self._notify_request(RequestFinished(rt.name, endpoint, category, "ok", latency, None))
+        return result, "ok", None
+
+    def _no_penalty(
+        self, rt: ProviderRuntime, category: str, ctx: ProviderContext, attempts: list[Attempt],
+        outcome: str, error: str, started: float,
+    ) -> tuple[None, str, str]:
+        latency = time.perf_counter() - started
+        attempts.extend(ctx.attempts)
+        attempts.append(Attempt(provider=rt.name, endpoint=ctx.last_endpoint, outcome=outcome, error=error,
+                                latency_ms=round(latency * 1000, 3)))
+        if self._notify_request is not None:
+            self._notify_request(RequestFinished(rt.name, ctx.last_endpoint, category, outcome, latency, error))
+        return None, outcome, error
+
+    def _record_failure(
+        self, rt: ProviderRuntime, category: str, err: ProviderError, attempts: list[Attempt], latency: float,
+        *, endpoint: str | None = None, outcome: str | None = None,
+    ) -> None:
+        outcome = outcome or err.outcome
+        rt.breaker.record_failure(err.message)
+        rt.health.record_failure(err.message, latency)
+        ch = rt.category_health.get(category)
+        if ch is not None:
+            ch.record_failure(err.message, latency)
+        self._count(rt.name, category, False, latency)
+        last = attempts[-1] if attempts else None
+        if last is None or last.provider != rt.name or last.error != err.message:
+            # (an endpoint-level attempt with the same error already tells the story)
+            attempts.append(Attempt(provider=rt.name, endpoint=endpoint, outcome=outcome, error=err.message,
+                                    latency_ms=round(latency * 1000, 3)))
+        if self._notify_request is not None:
+            self._notify_request(RequestFinished(rt.name, endpoint, category, outcome, latency, err.message))
+
+    def _count(self, provider: str, category: str, ok: bool, latency: float) -> None:
+        row = self._stats.get((provider, category))
+        if row is None:
+            row = self._stats[(provider, category)] = [0, 0, 0, 0.0]
+        row[0] += 1
+        if ok:
+            row[1] += 1
+        else:
+            row[2] += 1
+        row[3] += latency
+
+    # -- health and stats ---------------------------------------------------------------
+
+    async def health(self) -> dict[str, Any]:
+        """Per provider and per endpoint: breaker, pause, success rate, latency, counts, last error."""
+        out: dict[str, Any] = {"state_backend": self.state.status(), "providers": {}}
+        for name, rt in self.providers.items():
+            pause = await self.state.get_pause(name)
+            rl = rt.rate_limit
+            out["providers"][name] = {
+                "name": name,
+                "configured": rt.configured_reason is None,
+                "configured_reason": rt.configured_reason,
+                "priority": rt.priority,
+                "categories": sorted(rt.impls),
+                "breaker": _breaker_dict(rt.breaker),
+                "paused": None if pause is None else {
+                    "until": _iso(pause.until), "reason": pause.reason, "kind": pause.kind},
+                "available": rt.configured_reason is None and pause is None and rt.breaker.is_available(),
+                "health": _snap(rt.health),
+                "per_category": {c: _snap(h) for c, h in rt.category_health.items()},
+                "endpoints": [
+                    {"url": ep.base, "breaker": _breaker_dict(ep.breaker), "health": _snap(ep.health)}
+                    for ep in rt.endpoint_states()
+                ],
+                "rate_limit": None if rl is None else {
+                    "limit": rl.limit, "effective_limit": rl.effective_limit, "period": rl.period,
+                    "aligned": rl.aligned, "unit": rl.unit,
+                    "remaining": await self.state.remaining(rt.domain, rl),
+                },
+            }
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        """Requests, successes, failures, mean latency and share of traffic per provider and category."""
+        served: dict[str, int] = {}
+        for (_, category), row in self._stats.items():
+            served[category] = served.get(category, 0) + int(row[1])
+        per: dict[str, Any] = {}
+        for (provider, category), row in sorted(self._stats.items()):
+            requests, ok, failed, total_latency = row
+            per.setdefault(provider, {"requests": 0, "successes": 0, "failures": 0, "categories": {}})
+            p = per[provider]
+            p["requests"] += int(requests)
+            p["successes"] += int(ok)
+            p["failures"] += int(failed)
+            p["categories"][category] = {
+                "requests": int(requests),
+                "successes": int(ok),
+                "failures": int(failed),
+                "mean_latency_ms": round(total_latency / requests * 1000, 3) if requests else None,
+                "share": round(ok / served[category], 4) if served.get(category) else 0.0,
+            }
+        return {"providers": per, "served": served}
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+def _breaker_dict(br: Any) -> dict[str, Any]:
+    rec = br.record
+    return {
+        "state": br.state,
+        "since": _iso(rec.since),
+        "until": _iso(rec.open_until) if rec.state == "open" else None,
+        "reason": rec.reason or None,
+        "consecutive_failures": rec.consecutive_failures,
+        "recovery_timeout": rec.recovery,
+    }
+
+
+def _snap(hw: Any) -> dict[str, Any]:
+    s = hw.snapshot()
+    return {
+        "requests": s.requests,
+        "successes": s.successes,
+        "failures": s.failures,
+        "success_rate": s.success_rate,
+        "score": s.score,
+        "latency_ms": {"ewma": s.latency_ewma_ms, "p50": s.latency_p50_ms, "p95": s.latency_p95_ms,
+                       "p99": s.latency_p99_ms},
+        "last_error": s.last_error,
+        "last_error_at": _iso(s.last_error_at),
+        "last_success_at": _iso(s.last_success_at),
+    }
+
+
+def _make_state(settings: Settings, clock: Clock) -> StateBackend:
+    if settings.state.backend == "memory":
+        return MemoryState(clock, max_cache_entries=settings.cache.max_entries)
+    try:
+        from .state.redis import RedisState  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise ConfigError(
+            f"the redis backend needs the 'redis' extra (pip install 'coinrelay[redis]'): {exc}",
+            file=settings.source_path, key="state.backend", allowed="memory, redis") from exc
+    return RedisState(settings.state, clock, max_cache_entries=settings.cache.max_entries)  # type: ignore[no-any-return]

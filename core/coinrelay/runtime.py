@@ -1,0 +1,201 @@
+"""A provider as the relay runs it: its info, settings, endpoints, breakers and budget.
+
+One :class:`ProviderRuntime` per loaded provider, built once when the relay starts; the
+hot path reads precomputed fields only (no plugin-manager lookups, no config parsing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
+from .clock import Clock
+from .config import BreakerSettings, ProviderSettings
+from .errors import ProviderError, RateLimited
+from .events import BreakerStateChanged
+from .health import HealthWindow
+from .provider import ProviderInfo, RateLimit
+from .state.base import StateBackend
+from .symbols import SymbolMapper
+
+if TYPE_CHECKING:
+    from .relay import Relay
+
+log = logging.getLogger("coinrelay.relay")
+
+HookFn = Callable[..., Awaitable[Any]]
+
+
+def breaker_policy(settings: BreakerSettings) -> BreakerPolicy:
+    return BreakerPolicy(**settings.model_dump())
+
+
+class EndpointState:
+    """One endpoint (mirror) of a provider: its breaker and health."""
+
+    __slots__ = ("base", "breaker", "health")
+
+    def __init__(self, base: str, breaker: CircuitBreaker, health: HealthWindow) -> None:
+        self.base = base
+        self.breaker = breaker
+        self.health = health
+
+    def failed(self, err: ProviderError, latency: float) -> None:
+        self.health.record_failure(err.message, latency)
+        self.breaker.record_failure(err.message)
+
+    def succeeded(self, latency: float) -> None:
+        self.health.record_success(latency)
+        self.breaker.record_success()
+
+
+class ProviderRuntime:
+    """Everything the router and ``ctx`` need about one provider, precomputed."""
+
+    def __init__(
+        self,
+        *,
+        info: ProviderInfo,
+        settings: ProviderSettings,
+        breaker_settings: BreakerSettings,
+        impls: dict[str, tuple[HookFn, tuple[str, ...]]],
+        client: httpx.AsyncClient,
+        state: StateBackend,
+        clock: Clock,
+        relay: Relay,
+        on_breaker_change: Callable[[BreakerStateChanged], None] | None,
+    ) -> None:
+        self.name = info.name
+        self.info = info
+        self.settings = settings
+        self.impls = impls
+        self.client = client
+        self.state = state
+        self.clock = clock
+        self.relay = relay
+        self.priority = settings.priority if settings.priority is not None else info.priority
+        self.endpoints: list[str] = list(settings.endpoints) if settings.endpoints is not None else [
+            e.rstrip("/") for e in info.endpoints
+        ]
+        self.timeout = settings.timeout
+        self.policy = breaker_policy(breaker_settings)
+        self._on_breaker_change = on_breaker_change
+        self.breaker = state.breaker(f"{self.name}", self.policy, self._listener(None))
+        self.health = state.health(f"{self.name}")
+        self.category_health: dict[str, HealthWindow] = {c: state.health(f"{self.name}|{c}") for c in impls}
+        self._endpoints: dict[str, EndpointState] = {}
+        for base in self.endpoints:
+            self.endpoint_state(base)
+        rl = settings.rate_limit
+        if rl is not None:
+            usage = info.rate_limit.usage_header if info.rate_limit else None
+            unit = info.rate_limit.unit if info.rate_limit else "requests"
+            self.rate_limit: RateLimit | None = RateLimit(
+                limit=rl.limit, period=rl.period, aligned=rl.aligned, headroom=rl.headroom,
+                usage_header=usage, unit=unit)
+        else:
+            self.rate_limit = info.rate_limit
+        #: The quota domain: one budget shared by every endpoint of the provider.
+        self.domain = f"{self.name}"
+        self.symbols = SymbolMapper(settings.symbols, settings.quotes)
+        self.default_headers: dict[str, str] = {"user-agent": "coinrelay/0.1", "accept": "application/json"}
+        self.secrets: dict[str, str] = {}
+        api_key = settings.api_key.get_secret_value() if settings.api_key else None
+        if api_key:
+            self.secrets["api_key"] = api_key
+        for key in info.credentials:
+            value = settings.options().get(key)
+            if isinstance(value, str) and value:
+                self.secrets[key] = value
+        self.configured_reason: str | None = None
+        if not self.endpoints:
+            self.configured_reason = f"no endpoints configured (set providers.{self.name}.endpoints)"
+        elif info.requires_credentials and not self.secrets:
+            needed = ", ".join(info.credentials) or "api_key"
+            self.configured_reason = f"needs credentials ({needed}) in providers.{self.name}"
+        self._memo: dict[str, tuple[Any, float]] = {}
+        self._memo_inflight: dict[str, asyncio.Future[Any]] = {}
+
+    # -- endpoints -----------------------------------------------------------
+
+    def endpoint_state(self, base: str) -> EndpointState:
+        ep = self._endpoints.get(base)
+        if ep is None:
+            key = f"{self.name}@{base}"
+            ep = self._endpoints[base] = EndpointState(
+                base, self.state.breaker(key, self.policy, self._listener(base)), self.state.health(key))
+        return ep
+
+    def endpoint_states(self) -> list[EndpointState]:
+        return [self.endpoint_state(b) for b in self.endpoints]
+
+    def _listener(self, endpoint: str | None) -> Callable[[str, str, BreakerRecord], None]:
+        name = self.name
+
+        def on_change(old: str, new: str, rec: BreakerRecord) -> None:
+            until = datetime.fromtimestamp(rec.open_until, UTC) if new == "open" else None
+            log.info("breaker %s%s: %s -> %s (%s)", name, f"@{endpoint}" if endpoint else "", old, new, rec.reason)
+            notify = self._on_breaker_change
+            if notify is not None:
+                notify(BreakerStateChanged(provider=name, endpoint=endpoint, old=old, new=new,
+                                           reason=rec.reason, until=until))
+
+        return on_change
+
+    # -- budget ----------------------------------------------------------------
+
+    async def spend_budget(self, weight: float, endpoint: str) -> None:
+        rl = self.rate_limit
+        if rl is None:
+            return
+        wait = await self.state.spend(self.domain, weight, rl)
+        if wait > 0:
+            raise RateLimited(
+                f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); "
+                f"next in {wait:.2f}s", provider=self.name, endpoint=endpoint, retry_after=wait, local=True)
+
+    async def observe_usage(self, headers: httpx.Headers) -> None:
+        rl = self.rate_limit
+        if rl is None or rl.usage_header is None:
+            return
+        raw = headers.get(rl.usage_header)
+        if raw is None:
+            return
+        try:
+            used = float(raw)
+        except ValueError:
+            return
+        await self.state.observe_usage(self.domain, used, rl)
+
+    # -- memo (for plugins' slow lookups such as CoinGecko's /coins/list) --------
+
+    async def memo(self, key: str, ttl: float, factory: Callable[[], Awaitable[Any]]) -> Any:
+        now = self.clock.monotonic()
+        hit = self._memo.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        inflight = self._memo_inflight.get(key)
+        if inflight is not None:
+            return await asyncio.shield(inflight)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._memo_inflight[key] = fut
+        try:
+            value = await factory()
+        except BaseException as exc:
+            if not fut.done():
+                fut.set_exception(exc)
+                fut.exception()  # mark retrieved
+            raise
+        else:
+            self._memo[key] = (value, self.clock.monotonic() + ttl)
+            if not fut.done():
+                fut.set_result(value)
+            return value
+        finally:
+            self._memo_inflight.pop(key, None)

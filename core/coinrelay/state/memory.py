@@ -1,0 +1,74 @@
+"""The default, in-process state backend."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..provider import RateLimit
+from ..ratelimit import QuotaWindow
+from .base import CacheEntry, Pause, StateBackend
+
+
+class MemoryState(StateBackend):
+    """Everything in this process. The cache holds at most ``max_cache_entries`` (LRU)."""
+
+    name = "memory"
+    shared = False
+
+    def __init__(self, clock: Clock = SYSTEM_CLOCK, *, max_cache_entries: int = 10_000) -> None:
+        super().__init__(clock)
+        self._pauses: dict[str, Pause] = {}
+        self._quotas: dict[str, QuotaWindow] = {}
+        self._cache: OrderedDict[str, tuple[CacheEntry, float]] = OrderedDict()
+        self.max_cache_entries = max_cache_entries
+
+    async def get_pause(self, provider: str) -> Pause | None:
+        pause = self._pauses.get(provider)
+        if pause is not None and pause.until <= self.clock.time():
+            del self._pauses[provider]
+            return None
+        return pause
+
+    async def set_pause(self, provider: str, pause: Pause) -> None:
+        current = await self.get_pause(provider)
+        if current is None or pause.until > current.until:
+            self._pauses[provider] = pause
+
+    async def clear_pause(self, provider: str) -> None:
+        self._pauses.pop(provider, None)
+
+    def _quota(self, domain: str, limit: RateLimit) -> QuotaWindow:
+        q = self._quotas.get(domain)
+        if q is None or q.limit != limit:
+            q = self._quotas[domain] = QuotaWindow(limit)
+        return q
+
+    async def spend(self, domain: str, cost: float, limit: RateLimit) -> float:
+        return self._quota(domain, limit).spend(cost, self.clock.time())
+
+    async def observe_usage(self, domain: str, used: float, limit: RateLimit) -> None:
+        self._quota(domain, limit).observe(used, self.clock.time())
+
+    async def remaining(self, domain: str, limit: RateLimit) -> float:
+        return self._quota(domain, limit).remaining(self.clock.time())
+
+    async def cache_get(self, key: str) -> CacheEntry | None:
+        item = self._cache.get(key)
+        if item is None:
+            return None
+        entry, expires = item
+        if expires <= self.clock.time():
+            del self._cache[key]
+            return None
+        return entry
+
+    async def cache_set(self, key: str, entry: CacheEntry, ttl: float) -> None:
+        cache = self._cache
+        cache[key] = (entry, self.clock.time() + ttl)
+        cache.move_to_end(key)
+        while len(cache) > self.max_cache_entries:
+            cache.popitem(last=False)
+
+    def status(self) -> dict[str, object]:
+        return {"backend": self.name, "shared": False, "cache_entries": len(self._cache)}

@@ -1,0 +1,1 @@
+"""Built-in ``technical`` plugin: indicators computed from ``ohlcv`` (placeholder until the indicator module lands)."""

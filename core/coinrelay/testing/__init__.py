@@ -1,0 +1,29 @@
+"""Test helpers for coinrelay and for third-party provider plugins.
+
+* :class:`ProviderHarness` — call one plugin's hooks directly, with a real context;
+* :func:`check_provider` / :func:`check_garbage_bodies` — the provider contract;
+* :class:`FakeUpstream` — a real HTTP server on 127.0.0.1 with injectable faults;
+* :class:`~coinrelay.clock.FakeClock` — time the tests drive.
+
+The pytest plugin (:mod:`coinrelay.testing.pytest_plugin`, auto-registered) adds the
+fixtures ``fake_clock`` and ``upstream``.
+"""
+
+from __future__ import annotations
+
+from ..clock import FakeClock
+from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_garbage_bodies, check_provider
+from .harness import ProviderHarness
+from .upstream import Fault, FakeUpstream, Reply
+
+__all__ = [
+    "GARBAGE_BODIES",
+    "SAMPLE_PARAMS",
+    "FakeClock",
+    "FakeUpstream",
+    "Fault",
+    "ProviderHarness",
+    "Reply",
+    "check_garbage_bodies",
+    "check_provider",
+]

@@ -1,0 +1,271 @@
+"""A real HTTP/1.1 server on 127.0.0.1 that speaks a provider's format, with faults.
+
+It runs its own event loop in a background thread, so the code under test talks to it
+over real sockets. Routes map a path to a :class:`Reply` (or a function of the request);
+a :class:`Fault` changes how every request is answered::
+
+    with FakeUpstream() as up:
+        up.route("/api/v3/ticker/price", Reply.json({"symbol": "BTCUSDT", "price": "1.0"}))
+        up.fault = Fault("status", status=503)
+        up.down()   # connection refused until up.up()
+
+Fault kinds: ``status`` (reply with ``status``), ``delay`` (wait ``delay`` s, then answer),
+``blackhole`` (accept, never answer), ``reset`` (send part of the answer, then reset),
+``trickle`` (send the answer a few bytes at a time, ``delay`` s apart), ``garbage``
+(HTTP 200 with a non-JSON body), ``truncated`` (HTTP 200, JSON cut in half),
+``rate_limit`` (HTTP 429 with ``Retry-After: retry_after``).
+Only loopback addresses are ever bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import struct
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> Reply:
+        return cls(status, json.dumps(data).encode(), {"content-type": "application/json", **(headers or {})}, delay)
+
+    @classmethod
+    def raw(cls, body: bytes | str, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+        data = body.encode() if isinstance(body, str) else body
+        return cls(status, data, {"content-type": "application/json", **(headers or {})})
+
+
+@dataclass(slots=True)
+class Fault:
+    kind: str
+    status: int = 500
+    delay: float = 0.0
+    retry_after: str = "1"
+    #: Only requests whose path starts with this are affected (``None`` = all).
+    path: str | None = None
+    body: bytes | None = None
+
+
+Handler = Callable[[Request], Reply]
+
+_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 418: "I'm a teapot",
+            429: "Too Many Requests", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+class FakeUpstream:
+    """A loopback HTTP server whose answers and faults the test controls."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._routes: dict[str, Reply | Handler] = {}
+        self.default: Reply | Handler = Reply.json({"error": "no route"}, status=404)
+        self.fault: Fault | None = None
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-upstream", daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = port
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> FakeUpstream:
+        if self._started:
+            return self
+        self._thread.start()
+        self._started = True
+        self.up()
+        return self
+
+    def __enter__(self) -> FakeUpstream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def up(self) -> None:
+        """(Re)start listening on the same port."""
+        fut = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
+        fut.result(timeout=5)
+
+    def down(self) -> None:
+        """Stop listening and drop open connections: new connections are refused."""
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=5)
+
+    def close(self) -> None:
+        if not self._started:
+            return
+        self.down()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+        self._started = False
+
+    async def _listen(self) -> None:
+        if self._server is not None:
+            return
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for w in list(self._writers):
+            _abort(w)
+        self._writers.clear()
+        if server is not None:
+            await server.wait_closed()
+
+    # -- routes ------------------------------------------------------------------
+
+    def route(self, path: str, reply: Reply | Handler) -> None:
+        """Answer ``path`` (exact, without query) with ``reply`` or ``reply(request)``."""
+        self._routes[path] = reply
+
+    def count(self, path_prefix: str = "") -> int:
+        """Requests received whose path starts with ``path_prefix``."""
+        with self._lock:
+            return sum(1 for r in self.requests if r.path.startswith(path_prefix))
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # -- serving -------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+                req = _parse(head)
+                length = int(req.headers.get("content-length", "0") or 0)
+                if length:
+                    await reader.readexactly(length)
+                with self._lock:
+                    self.requests.append(req)
+                keep = await self._answer(req, writer)
+                if not keep:
+                    return
+        except (ConnectionError, asyncio.CancelledError):
+            return
+        finally:
+            self._writers.discard(writer)
+            if not writer.is_closing():
+                writer.close()
+
+    async def _answer(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+        fault = self.fault
+        if fault is not None and fault.path is not None and not req.path.startswith(fault.path):
+            fault = None
+        target = self._routes.get(req.path, self.default)
+        reply = target(req) if callable(target) else target
+        if fault is None:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+            await _send(writer, reply)
+            return True
+        kind = fault.kind
+        if kind == "blackhole":
+            await asyncio.sleep(3600)
+            return False
+        if kind == "delay":
+            await asyncio.sleep(fault.delay)
+            await _send(writer, reply)
+            return True
+        if kind == "status":
+            body = fault.body if fault.body is not None else b'{"error":"injected fault"}'
+            await _send(writer, Reply(fault.status, body, {"content-type": "application/json"}))
+            return True
+        if kind == "rate_limit":
+            body = fault.body if fault.body is not None else b'{"code":-1003,"msg":"Too much request weight used"}'
+            await _send(writer, Reply(fault.status if fault.status in (418, 429) else 429, body,
+                                      {"content-type": "application/json", "retry-after": fault.retry_after}))
+            return True
+        if kind == "garbage":
+            await _send(writer, Reply(200, fault.body or b"<html>oops</html>", {"content-type": "text/html"}))
+            return True
+        if kind == "truncated":
+            await _send(writer, Reply(200, reply.body[: max(1, len(reply.body) // 2)], reply.headers))
+            return True
+        if kind == "reset":
+            data = _encode(reply)
+            writer.write(data[: max(1, len(data) // 2)])
+            await writer.drain()
+            _abort(writer)
+            return False
+        if kind == "trickle":
+            data = _encode(reply)
+            for i in range(0, len(data), 8):
+                writer.write(data[i:i + 8])
+                await writer.drain()
+                await asyncio.sleep(fault.delay or 0.05)
+            return True
+        raise ValueError(f"unknown fault kind {kind!r}")
+
+
+def _parse(head: bytes) -> Request:
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+    parsed = urllib.parse.urlsplit(target)
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+    query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
+    return Request(method, parsed.path, query, headers)
+
+
+def _encode(reply: Reply) -> bytes:
+    reason = _REASONS.get(reply.status, "Status")
+    headers = {"content-length": str(len(reply.body)), "connection": "keep-alive", **reply.headers}
+    head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    return head.encode("latin-1") + reply.body
+
+
+async def _send(writer: asyncio.StreamWriter, reply: Reply) -> None:
+    writer.write(_encode(reply))
+    await writer.drain()
+
+
+def _abort(writer: asyncio.StreamWriter) -> None:
+    """Close with RST rather than FIN."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport = writer.transport
+    transport.abort()
