@@ -24,6 +24,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -93,9 +94,9 @@ class Response:
         return 200 <= self.status_code < 300
 
     def json(self) -> Any:
-        """The body as JSON; a malformed or truncated body raises ``InvalidResponse``."""
+        """The body as JSON (floats as ``Decimal``); a malformed or truncated body raises ``InvalidResponse``."""
         try:
-            return json.loads(self.content)
+            return json.loads(self.content, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as exc:
             snippet = self.content[:80].decode("utf-8", errors="replace")
             raise InvalidResponse(
