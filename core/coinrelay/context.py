@@ -14,6 +14,7 @@ One per provider call (cheap: a few slots). It gives the plugin:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -88,8 +89,13 @@ class ProviderContext:
         return h
 
     def remaining(self) -> float:
-        """Seconds left before the call's deadline."""
-        return self.deadline - self.runtime.clock.monotonic()
+        """Seconds left before the call's deadline.
+
+        Deadlines are real monotonic time (the relay enforces them with ``asyncio.timeout``),
+        so this reads ``time.monotonic()``, not the injected clock: a ``FakeClock`` must not
+        make every call look past its deadline.
+        """
+        return self.deadline - time.monotonic()
 
     def option(self, key: str, default: Any = None) -> Any:
         """A plugin-specific key of ``[providers.<name>]``."""
