@@ -13,6 +13,8 @@ from .clock import SYSTEM_CLOCK, Clock
 
 #: Latency assumed for a provider with no observations yet (seconds).
 DEFAULT_LATENCY = 0.05
+#: Latencies below this (seconds) are treated as equal when weighting providers.
+LATENCY_FLOOR = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +105,15 @@ class HealthWindow:
         n = len(self._outcomes)
         return 1.0 if n == 0 else (n - self._window_failures) / n
 
-    def weight(self) -> float:
-        """Selection weight: favours high success rate and low latency."""
+    def weight(self, default_latency: float = DEFAULT_LATENCY) -> float:
+        """Selection weight: favours high success rate and low latency.
+
+        Latencies under :data:`LATENCY_FLOOR` count as equal, so that sub-millisecond noise
+        does not skew a tier; a window with no observations counts ``default_latency``.
+        """
         rate = self.success_rate
-        latency = self.ewma if self.ewma is not None else DEFAULT_LATENCY
-        return max(rate * rate, 0.0025) / max(latency, 0.0005)
+        latency = self.ewma if self.ewma is not None else default_latency
+        return max(rate * rate, 0.0025) / max(latency, LATENCY_FLOOR)
 
     def score(self) -> float:
         """A 0–1 health score for display: success rate, discounted by latency over 1 s."""

@@ -44,6 +44,7 @@ from .errors import (
     SymbolNotFound,
 )
 from .events import FailoverHappened, RequestFinished
+from .health import DEFAULT_LATENCY
 from .models import (
     OHLCV,
     RESULT_TYPES,
@@ -78,6 +79,13 @@ DEFAULT_BAN_PAUSE = 120.0
 GEO_BLOCK_PAUSE = 3600.0
 #: Pause applied on HTTP 403 (firewall).
 FORBIDDEN_PAUSE = 600.0
+#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
+PROBE_PARAMS: dict[str, dict[str, Any]] = {
+    "price": {"symbol": "BTC"}, "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
+    "volume": {"symbol": "BTC"}, "orderbook": {"symbol": "BTC", "depth": 5}, "metadata": {"symbol": "BTC"},
+    "news": {"limit": 1}, "sentiment": {"limit": 1}, "technical": {"symbol": "BTC", "interval": "1d", "limit": 35},
+    "prediction": {"symbol": "BTC"}, "social": {"symbol": "BTC"},
+}
 
 
 class _Tier:
@@ -93,7 +101,9 @@ class _Tier:
         members = self.members
         if len(members) == 1:
             return members
-        weights = [m.health.weight() if m.breaker.is_available() else 0.0 for m in members]
+        known = [m.health.ewma for m in members if m.health.ewma is not None]
+        default = sum(known) / len(known) if known else DEFAULT_LATENCY  # a cold member gets its share
+        weights = [m.health.weight(default) if m.breaker.is_available() else 0.0 for m in members]
         total = sum(weights)
         if total <= 0:
             return members
@@ -601,6 +611,45 @@ class Relay:
         row[3] += latency
 
     # -- health and stats ---------------------------------------------------------------
+
+    async def probe(self, provider: str) -> dict[str, Any]:
+        """Call ``provider`` once, bypassing the chain and the cache (``coinrelay health``).
+
+        Uses the provider's first category (in :data:`~coinrelay.categories.ALL` order, so
+        ``price`` when it serves it) with the cheap parameters of :data:`PROBE_PARAMS`. The call
+        counts in the provider's breaker and health like any other; a provider that is paused,
+        unconfigured or whose breaker refuses a call is not called (outcome ``skipped``).
+
+        :return: ``{"provider", "category", "outcome", "endpoint", "latency_ms", "error",
+            "attempts"}``; ``outcome`` is an :class:`~coinrelay.models.Attempt` outcome.
+        :raises InvalidRequest: ``provider`` is not a loaded provider.
+        """
+        from .errors import InvalidRequest
+
+        rt = self.providers.get(provider)
+        if rt is None:
+            raise InvalidRequest("provider", f"unknown provider {provider!r}; loaded: {', '.join(self.providers)}")
+        category = next(c for c in ALL if c in rt.impls) if rt.impls else None
+        out: dict[str, Any] = {"provider": provider, "category": category, "outcome": "skipped", "endpoint": None,
+                               "latency_ms": None, "error": None, "attempts": []}
+        if category is None:
+            out["error"] = "serves no category"
+            return out
+        reason = await self._skip_reason(rt)
+        if reason is not None:
+            out["error"] = reason
+            return out
+        params = validate(category, PROBE_PARAMS.get(category, {}))
+        attempts: list[Attempt] = []
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.settings.relay.deadline
+        result, outcome, error = await self._call(rt, category, params, deadline, 0, attempts)
+        mine = [a for a in attempts if a.provider == provider]
+        last = mine[-1] if mine else None
+        out.update(outcome=outcome, error=error, attempts=[a.model_dump(mode="json") for a in attempts],
+                   endpoint=result.source.endpoint if result is not None else (last.endpoint if last else None),
+                   latency_ms=round((time.perf_counter() - started) * 1000, 3))
+        return out
 
     async def health(self) -> dict[str, Any]:
         """Per provider and per endpoint: breaker, pause, success rate, latency, counts, last error."""

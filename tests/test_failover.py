@@ -1,0 +1,187 @@
+"""Failover through real HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from coinrelay import AllProvidersFailed, SymbolNotFound
+from coinrelay.clock import FakeClock
+from coinrelay.events import FailoverHappened
+from coinrelay.testing import Fault, FakeUpstream
+
+from .support import relay_for, serve_price
+
+
+async def test_first_provider_down_second_answers_in_the_same_call(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(a, "100.5")
+    serve_price(b, "101.25")
+    a.down()
+    async with relay_for({"a": [a], "b": [b]}) as relay:
+        price = await relay.price("BTC", "USD")
+    assert price.price == Decimal("101.25")
+    assert price.source.provider == "b"
+    assert price.source.endpoint == b.url
+    trail = [(x.provider, x.outcome) for x in price.source.attempts]
+    assert trail == [("a", "failed"), ("b", "ok")]
+    assert "ConnectError" in (price.source.attempts[0].error or "")
+
+
+async def test_a_mirror_down_next_mirror_of_the_same_provider_answers(upstream_factory) -> None:
+    m1, m2, other = upstream_factory(), upstream_factory(), upstream_factory()
+    serve_price(m1, "1")
+    serve_price(m2, "2")
+    serve_price(other, "3")
+    m1.fault = Fault("status", status=503)
+    async with relay_for({"a": [m1, m2], "b": [other]}) as relay:
+        price = await relay.price("BTC")
+        health = await relay.health()
+    assert price.price == Decimal("2")
+    assert price.source.provider == "a"
+    assert price.source.endpoint == m2.url
+    assert [(x.endpoint, x.outcome) for x in price.source.attempts] == [(m1.url, "failed"), (m2.url, "ok")]
+    assert other.count("/price") == 0
+    endpoints = {e["url"]: e for e in health["providers"]["a"]["endpoints"]}
+    assert endpoints[m1.url]["health"]["failures"] == 1
+    assert endpoints[m2.url]["health"]["successes"] == 1
+    # the provider itself did not fail: one mirror answered
+    assert health["providers"]["a"]["health"]["failures"] == 0
+
+
+async def test_open_breaker_sends_no_request_until_probe_time(upstream_factory) -> None:
+    clock = FakeClock()
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(a, "1")
+    serve_price(b, "2")
+    a.fault = Fault("status", status=500)
+    async with relay_for({"a": [a], "b": [b]}, clock=clock) as relay:
+        for _ in range(3):
+            assert (await relay.price("BTC")).source.provider == "b"
+        assert a.count() == 3
+        health = await relay.health()
+        assert health["providers"]["a"]["breaker"]["state"] == "open"
+        for _ in range(10):
+            price = await relay.price("BTC")
+            assert price.source.provider == "b"
+            assert price.source.attempts[0].outcome == "skipped"
+            assert "breaker open" in (price.source.attempts[0].error or "")
+        assert a.count() == 3  # nothing sent while open
+        a.fault = None
+        clock.advance(5.0 * 1.1 + 0.01)  # recovery timeout plus the largest jitter
+        price = await relay.price("BTC")
+        assert price.source.provider == "a"  # the probe went through and succeeded
+        assert a.count() == 4
+        assert (await relay.health())["providers"]["a"]["breaker"]["state"] == "closed"
+
+
+async def test_unsupported_symbol_moves_on_without_breaker_penalty(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(a, "1", known=("BTC",))
+    serve_price(b, "2", known=("BTC", "DOGE"))
+    async with relay_for({"a": [a], "b": [b]}) as relay:
+        for _ in range(5):
+            price = await relay.price("DOGE")
+            assert price.source.provider == "b"
+            assert price.source.attempts[0].outcome == "unsupported"
+        health = await relay.health()
+    assert health["providers"]["a"]["breaker"]["state"] == "closed"
+    assert health["providers"]["a"]["breaker"]["consecutive_failures"] == 0
+    assert health["providers"]["a"]["health"]["failures"] == 0
+
+
+async def test_no_provider_serves_the_symbol_is_not_found(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(a, "1")
+    serve_price(b, "2")
+    async with relay_for({"a": [a], "b": [b]}) as relay:
+        with pytest.raises(SymbolNotFound) as info:
+            await relay.price("NOPE")
+    assert [x.outcome for x in info.value.attempts] == ["unsupported", "unsupported"]
+    assert "NOPE/USD" in str(info.value)
+
+
+async def test_everything_down_raises_all_providers_failed_with_each_attempt(upstream_factory) -> None:
+    a, b, c = upstream_factory(), upstream_factory(), upstream_factory()
+    a.down()
+    b.fault = Fault("status", status=502)
+    c.fault = Fault("garbage")
+    async with relay_for({"a": [a], "b": [b], "c": [c]}) as relay:
+        with pytest.raises(AllProvidersFailed) as info:
+            await relay.price("BTC")
+    attempts = info.value.attempts
+    assert [(x.provider, x.outcome) for x in attempts] == [("a", "failed"), ("b", "failed"), ("c", "invalid")]
+    assert "HTTP 502" in (attempts[1].error or "")
+    assert "malformed JSON" in (attempts[2].error or "")
+    text = str(info.value)
+    assert "a@" in text and "b@" in text and "c@" in text
+
+
+async def test_tier_is_balanced_round_robin(upstream_factory) -> None:
+    a, b, c = upstream_factory(), upstream_factory(), upstream_factory()
+    for up, v in ((a, "1"), (b, "2"), (c, "3")):
+        serve_price(up, v)
+    async with relay_for({"a": [a], "b": [b], "c": [c]}, chain=[["a", "b"], "c"]) as relay:
+        served = [(await relay.price("BTC")).source.provider for _ in range(20)]
+    assert set(served) == {"a", "b"}
+    assert 5 <= served.count("a") <= 15
+    assert c.count() == 0
+
+
+async def test_unhealthy_member_of_a_tier_gets_less_traffic(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(a, "1")
+    serve_price(b, "2")
+    a.fault = Fault("delay", delay=0.05)
+    async with relay_for({"a": [a], "b": [b]}, chain=[["a", "b"]]) as relay:
+        served = [(await relay.price("BTC")).source.provider for _ in range(40)]
+    assert served.count("b") > served.count("a") * 3
+
+
+async def test_failover_event_and_listener_errors_are_swallowed(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(b, "2")
+    a.down()
+    seen: list[FailoverHappened] = []
+
+    class Listener:
+        from coinrelay import hookimpl
+
+        @hookimpl
+        def on_failover(self, event: FailoverHappened) -> None:
+            seen.append(event)
+
+        @hookimpl
+        def on_request_finished(self, event: object) -> None:
+            raise RuntimeError("broken metrics plugin")
+
+    async with relay_for({"a": [a], "b": [b]}) as relay:
+        relay.register(Listener(), name="listener")
+        price = await relay.price("BTC")
+    assert price.source.provider == "b"
+    assert len(seen) == 1
+    assert (seen[0].category, seen[0].from_provider, seen[0].to_provider) == ("price", "a", "b")
+    assert seen[0].why.startswith("failed")
+
+
+async def test_deadline_bounds_the_whole_walk(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(b, "2")
+    a.fault = Fault("blackhole")
+    async with relay_for({"a": [a], "b": [b]}, timeout=5.0) as relay:
+        with pytest.raises(AllProvidersFailed) as info:
+            await relay.fetch("price", symbol="BTC", deadline=0.3)
+    assert "deadline" in str(info.value)
+
+
+async def test_garbage_from_one_provider_never_becomes_a_value(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(b, "2")
+    from coinrelay.testing import Reply
+
+    a.route("/price", Reply.json({"price": "not-a-number"}))
+    async with relay_for({"a": [a], "b": [b]}) as relay:
+        price = await relay.price("BTC")
+    assert price.source.provider == "b"
+    assert "not a number" in (price.source.attempts[0].error or "")
