@@ -114,7 +114,7 @@ class ProviderRuntime:
             if isinstance(value, str) and value:
                 self.secrets[key] = value
         self.configured_reason: str | None = None
-        if not self.endpoints:
+        if not self.endpoints and not info.extra.get("local"):  # a local provider (technical) needs none
             self.configured_reason = f"no endpoints configured (set providers.{self.name}.endpoints)"
         elif info.requires_credentials and not self.secrets:
             needed = ", ".join(info.credentials) or "api_key"
