@@ -1,0 +1,52 @@
+"""The curated public API and the hook reference stay consistent."""
+
+from __future__ import annotations
+
+import inspect
+from email.utils import format_datetime
+from datetime import UTC, datetime
+
+import pytest
+
+import coinrelay
+from coinrelay import hookspecs
+from coinrelay.categories import ALL
+from coinrelay.http import parse_retry_after
+from coinrelay.relay import Relay
+from coinrelay.requests import PARAMS
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert coinrelay.__all__ == sorted(coinrelay.__all__)
+    for name in coinrelay.__all__:
+        assert hasattr(coinrelay, name), name
+
+
+@pytest.mark.parametrize("category", ALL)
+def test_one_vocabulary_per_category(category: str) -> None:
+    """The hook, the relay method and the request parameters share the category's name."""
+    spec = getattr(hookspecs, f"fetch_{category}")
+    method = getattr(Relay, category)
+    spec_params = [p for p in inspect.signature(spec).parameters if p != "ctx"]
+    method_params = [p for p in inspect.signature(method).parameters if p not in ("self", "kw")]
+    assert spec_params == [p.name for p in PARAMS[category]]
+    assert method_params == spec_params
+
+
+def test_hookspecs_have_contract_docstrings() -> None:
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction):
+        if hasattr(fn, "coinrelay_spec"):
+            assert fn.__doc__ and len(fn.__doc__.strip()) > 20, name
+
+
+def test_retry_after_both_forms() -> None:
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after(" 7 ", now) == 7.0
+    later = format_datetime(datetime(2026, 1, 1, 12, 1, 30, tzinfo=UTC), usegmt=True)
+    assert parse_retry_after(later, now) == 90.0
+    past = format_datetime(datetime(2025, 1, 1, tzinfo=UTC), usegmt=True)
+    assert parse_retry_after(past, now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("-5", now) is None
+    assert parse_retry_after(None, now) is None
