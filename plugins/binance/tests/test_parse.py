@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+
 from coinrelay import InvalidResponse, Source
 from coinrelay_binance._pairs import Pair
 from coinrelay_binance._parse import (
