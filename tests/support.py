@@ -6,11 +6,10 @@
 from __future__ import annotations
 
 import types
-from decimal import Decimal
 from typing import Any
 
-from coinrelay.clock import SYSTEM_CLOCK, Clock
 from coinrelay import NotSupported, Price, ProviderInfo, Relay, hookimpl
+from coinrelay.clock import SYSTEM_CLOCK, Clock
 from coinrelay.config import ProviderSettings, Settings
 from coinrelay.parsing import field, num
 from coinrelay.testing import FakeUpstream, Reply
@@ -30,8 +29,12 @@ def price_provider(name: str, priority: int = 10) -> types.ModuleType:
         if resp.status_code == 404:
             raise NotSupported(f"{symbol}/{quote} not listed", provider=ctx.name, endpoint=resp.endpoint)
         body = resp.json()
-        return Price(symbol=symbol, quote=quote, price=num(field(body, "price", str, ctx.name), "price", ctx.name),
-                     source=ctx.source())
+        return Price(
+            symbol=symbol,
+            quote=quote,
+            price=num(field(body, "price", str, ctx.name), "price", ctx.name),
+            source=ctx.source(),
+        )
 
     mod.provider_info = provider_info  # type: ignore[attr-defined]
     mod.fetch_price = fetch_price  # type: ignore[attr-defined]
@@ -59,7 +62,7 @@ def relay_for(
     **settings_kw: Any,
 ) -> Relay:
     """A relay whose providers (``name -> its upstreams, as mirrors``) are in-test plugins."""
-    providers = {name: ProviderSettings(endpoints=[u.url for u in ups], timeout=timeout) for name, ups in upstreams.items()}
+    providers = {n: ProviderSettings(endpoints=[u.url for u in ups], timeout=timeout) for n, ups in upstreams.items()}
     s = Settings(providers=providers, chains={"price": chain or list(upstreams)}, **settings_kw)
     s.cache.enabled = cache
     plugins = [(name, price_provider(name)) for name in upstreams]

@@ -13,8 +13,13 @@ from coinrelay.clock import FakeClock
 def make(clock: FakeClock, **policy: float) -> tuple[CircuitBreaker, list[tuple[str, str, str]]]:
     changes: list[tuple[str, str, str]] = []
     pol = BreakerPolicy(**{"jitter": 0.0, **policy})  # type: ignore[arg-type]
-    br = CircuitBreaker("p", pol, clock=clock, rng=random.Random(7),
-                        on_change=lambda old, new, rec: changes.append((old, new, rec.reason)))
+    br = CircuitBreaker(
+        "p",
+        pol,
+        clock=clock,
+        rng=random.Random(7),
+        on_change=lambda old, new, rec: changes.append((old, new, rec.reason)),
+    )
     return br, changes
 
 

@@ -44,14 +44,17 @@ def test_file_found_in_working_directory_and_via_env(tmp_path: Path, monkeypatch
 
 
 def test_file_merges_over_defaults_and_env_overrides_file(tmp_path: Path, monkeypatch) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [providers.coingecko]
 api_key = "from-file"
 priority = 2
 
 [chains]
 price = ["binance", ["coincap", "coingecko"], "render"]
-""")
+""",
+    )
     monkeypatch.setenv("COINRELAY_PROVIDERS__COINGECKO__API_KEY", "from-env")
     monkeypatch.setenv("COINRELAY_BREAKER__RECOVERY_TIMEOUT", "9.5")
     s = load_settings(path)
@@ -75,12 +78,12 @@ def test_secrets_are_masked_in_the_effective_config(tmp_path: Path) -> None:
     [
         ("[breaker]\nfailure_treshold = 3\n", "breaker.failure_treshold", "failure_threshold"),
         ("[bogus]\nx = 1\n", "bogus", "providers"),
-        ("[breaker]\nfailure_threshold = \"three\"\n", "breaker.failure_threshold", "an integer"),
+        ('[breaker]\nfailure_threshold = "three"\n', "breaker.failure_threshold", "an integer"),
         ("[breaker]\nfailure_threshold = 0\n", "breaker.failure_threshold", "ge 1"),
-        ("[providers.binance]\nenabled = \"maybe\"\n", "providers.binance.enabled", "true or false"),
-        ("[providers.binance]\nendpoints = [\"ftp://x\"]\n", "providers.binance.endpoints", None),
-        ("[state]\nbackend = \"etcd\"\n", "state.backend", "'memory' or 'redis'"),
-        ("[chains]\nprise = [\"binance\"]\n", "chains", None),
+        ('[providers.binance]\nenabled = "maybe"\n', "providers.binance.enabled", "true or false"),
+        ('[providers.binance]\nendpoints = ["ftp://x"]\n', "providers.binance.endpoints", None),
+        ('[state]\nbackend = "etcd"\n', "state.backend", "'memory' or 'redis'"),
+        ('[chains]\nprise = ["binance"]\n', "chains", None),
         ("[cache.ttl]\nprise = 1.0\n", "cache.ttl", None),
     ],
 )
@@ -151,6 +154,9 @@ def test_unknown_plugin_option_is_rejected(tmp_path: Path) -> None:
 def test_chain_without_config_groups_by_priority() -> None:
     from coinrelay.config import Settings
 
-    relay = Relay(Settings(), plugins=[("x", price_provider("x", 2)), ("y", price_provider("y", 1)),
-                                       ("z", price_provider("z", 2))], load_entry_points=False)
+    relay = Relay(
+        Settings(),
+        plugins=[("x", price_provider("x", 2)), ("y", price_provider("y", 1)), ("z", price_provider("z", 2))],
+        load_entry_points=False,
+    )
     assert relay.chains()["price"] == [["y"], ["x", "z"]]

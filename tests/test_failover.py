@@ -9,7 +9,7 @@ import pytest
 from coinrelay import AllProvidersFailed, SymbolNotFound
 from coinrelay.clock import FakeClock
 from coinrelay.events import FailoverHappened
-from coinrelay.testing import Fault, FakeUpstream
+from coinrelay.testing import Fault
 
 from .support import relay_for, serve_price
 

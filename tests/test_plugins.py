@@ -23,10 +23,25 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pip-install the test plugin distributions into a directory, put it on sys.path."""
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target),
-         str(DISTS / "coinrelay-echo"), str(DISTS / "coinrelay-broken"), str(DISTS / "coinrelay-disabledbomb")],
-        check=True, capture_output=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(DISTS / "coinrelay-echo"),
+            str(DISTS / "coinrelay-broken"),
+            str(DISTS / "coinrelay-disabledbomb"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     sys.path.insert(0, str(target))
     yield target
     sys.path.remove(str(target))
@@ -74,7 +89,7 @@ def test_disabled_plugin_is_blocked_before_import(installed: Path, tmp_path: Pat
 
 def test_failed_import_is_reported_and_skipped(installed: Path, monkeypatch, caplog) -> None:
     monkeypatch.setenv("COINRELAY_LOAD_PLUGINS", "echo,broken")
-    pm, statuses = make_plugin_manager(settings())
+    _, statuses = make_plugin_manager(settings())
     by = {s.name: s for s in statuses}
     assert by["broken"].status == "failed"
     assert "needs a library that is not installed" in (by["broken"].error or "")

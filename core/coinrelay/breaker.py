@@ -78,7 +78,7 @@ ChangeListener = Callable[[str, str, BreakerRecord], None]
 class CircuitBreaker:
     """One breaker (for a provider, or for one endpoint of a provider)."""
 
-    __slots__ = ("clock", "key", "on_change", "policy", "record", "_rng")
+    __slots__ = ("_rng", "clock", "key", "on_change", "policy", "record")
 
     def __init__(
         self,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class ProviderContext:
     """What a plugin may use during one fetch."""
 
-    __slots__ = ("attempts", "category", "deadline", "hops", "last_endpoint", "runtime", "sandbox", "_http")
+    __slots__ = ("_http", "attempts", "category", "deadline", "hops", "last_endpoint", "runtime", "sandbox")
 
     def __init__(
         self,

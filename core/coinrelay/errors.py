@@ -84,8 +84,7 @@ class AllProvidersFailed(CoinRelayError):
         self.attempts = list(attempts)
         self.reason = reason
         trail = "; ".join(
-            f"{a.provider}{'@' + a.endpoint if a.endpoint else ''}: {a.outcome}"
-            + (f" ({a.error})" if a.error else "")
+            f"{a.provider}{'@' + a.endpoint if a.endpoint else ''}: {a.outcome}" + (f" ({a.error})" if a.error else "")
             for a in self.attempts
         )
         head = f"{category}: every provider failed"

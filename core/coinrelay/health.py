@@ -49,6 +49,7 @@ class HealthWindow:
         "_clock",
         "_latencies",
         "_outcomes",
+        "_window_failures",
         "alpha",
         "ewma",
         "failures",
@@ -57,7 +58,6 @@ class HealthWindow:
         "last_success_at",
         "requests",
         "successes",
-        "_window_failures",
     )
 
     def __init__(self, *, window: int = 100, alpha: float = 0.2, clock: Clock = SYSTEM_CLOCK) -> None:

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from .events import BreakerStateChanged, FailoverHappened, RequestFinished
     from .models import (
         OHLCV,
+        Metadata,
         News,
         OrderBook,
-        Metadata,
         Prediction,
         Price,
         Sentiment,
@@ -78,9 +78,7 @@ async def fetch_price(ctx: ProviderContext, symbol: str, quote: str) -> Price | 
 
 
 @hookspec
-async def fetch_ohlcv(
-    ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int
-) -> OHLCV | None:
+async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> OHLCV | None:
     """Fetch the newest ``limit`` candles of ``symbol``/``quote``, oldest first.
 
     :param interval: one of :data:`coinrelay.categories.INTERVALS` (``1m`` … ``1M``);
@@ -115,9 +113,7 @@ async def fetch_sentiment(ctx: ProviderContext, limit: int) -> Sentiment | None:
 
 
 @hookspec
-async def fetch_technical(
-    ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int
-) -> Technical | None:
+async def fetch_technical(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> Technical | None:
     """Compute technical indicators from ``limit`` candles (fetch them with ``ctx.relay.ohlcv``)."""
 
 

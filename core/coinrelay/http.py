@@ -24,6 +24,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
+from datetime import UTC
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +63,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-        if when is None:
-            return None
+        if when.tzinfo is None:  # "-0000": a UTC time per RFC 5322
+            when = when.replace(tzinfo=UTC)
         return max(0.0, when.timestamp() - now)
     if math.isnan(seconds) or seconds < 0:
         return None
@@ -107,8 +108,9 @@ class Response:
 
     def error(self, message: str) -> InvalidResponse:
         """An ``InvalidResponse`` naming this response, for a plugin to raise."""
-        return InvalidResponse(f"{message} (HTTP {self.status_code} from {self.url})",
-                               provider=self.provider, endpoint=self.endpoint)
+        return InvalidResponse(
+            f"{message} (HTTP {self.status_code} from {self.url})", provider=self.provider, endpoint=self.endpoint
+        )
 
 
 def _short(exc: BaseException) -> str:
@@ -150,7 +152,7 @@ class EndpointClient:
         rt = ctx.runtime
         bases = rt.endpoints if endpoints is None else [e for e in rt.endpoints if e in endpoints] or list(endpoints)
         if not bases:
-            raise NotConfigured("no endpoints configured (set providers.%s.endpoints)" % rt.name, provider=rt.name)
+            raise NotConfigured(f"no endpoints configured (set providers.{rt.name}.endpoints)", provider=rt.name)
         per_try = rt.timeout if timeout is None else timeout
         last_error: ProviderError | None = None
         tried = 0
@@ -161,8 +163,9 @@ class EndpointClient:
             remaining = ctx.remaining()
             if remaining <= 0:
                 ep.breaker.release_probe()
-                raise UpstreamTimeout("call deadline reached before a request could be sent",
-                                      provider=rt.name, endpoint=base)
+                raise UpstreamTimeout(
+                    "call deadline reached before a request could be sent", provider=rt.name, endpoint=base
+                )
             await rt.spend_budget(weight, base)
             tried += 1
             url = base + path
@@ -174,18 +177,34 @@ class EndpointClient:
             except httpx.TimeoutException as exc:
                 err: TransientError = UpstreamTimeout(
                     f"no answer within {min(per_try, remaining):.3g}s ({type(exc).__name__})",
-                    provider=rt.name, endpoint=base)
+                    provider=rt.name,
+                    endpoint=base,
+                )
                 last_error = err
                 ep.failed(err, time.perf_counter() - started)
-                ctx.attempts.append(Attempt(provider=rt.name, endpoint=base, outcome="failed", error=err.message,
-                                            latency_ms=round((time.perf_counter() - started) * 1000, 3)))
+                ctx.attempts.append(
+                    Attempt(
+                        provider=rt.name,
+                        endpoint=base,
+                        outcome="failed",
+                        error=err.message,
+                        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                    )
+                )
                 continue
             except httpx.HTTPError as exc:  # connect, read, write, protocol errors
                 err = UpstreamConnectionError(f"{type(exc).__name__}: {_short(exc)}", provider=rt.name, endpoint=base)
                 last_error = err
                 ep.failed(err, time.perf_counter() - started)
-                ctx.attempts.append(Attempt(provider=rt.name, endpoint=base, outcome="failed", error=err.message,
-                                            latency_ms=round((time.perf_counter() - started) * 1000, 3)))
+                ctx.attempts.append(
+                    Attempt(
+                        provider=rt.name,
+                        endpoint=base,
+                        outcome="failed",
+                        error=err.message,
+                        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                    )
+                )
                 continue
             elapsed = time.perf_counter() - started
             status = resp.status_code
@@ -194,8 +213,15 @@ class EndpointClient:
                 err = UpstreamServerError(f"HTTP {status}", provider=rt.name, endpoint=base, status=status)
                 last_error = err
                 ep.failed(err, elapsed)
-                ctx.attempts.append(Attempt(provider=rt.name, endpoint=base, outcome="failed", error=err.message,
-                                            latency_ms=round(elapsed * 1000, 3)))
+                ctx.attempts.append(
+                    Attempt(
+                        provider=rt.name,
+                        endpoint=base,
+                        outcome="failed",
+                        error=err.message,
+                        latency_ms=round(elapsed * 1000, 3),
+                    )
+                )
                 continue
             ep.succeeded(elapsed)
             await rt.observe_usage(resp.headers)
@@ -206,17 +232,31 @@ class EndpointClient:
                 raise RateLimited(
                     ("IP banned (HTTP 418)" if banned else "rate limited (HTTP 429)")
                     + (f", retry after {retry_after:.0f}s" if retry_after is not None else ""),
-                    provider=rt.name, endpoint=base, retry_after=retry_after, banned=banned)
+                    provider=rt.name,
+                    endpoint=base,
+                    retry_after=retry_after,
+                    banned=banned,
+                )
             if status in (451, 403):
                 raise Forbidden(
                     f"HTTP {status}: {_error_text(content) or 'forbidden'}",
-                    provider=rt.name, endpoint=base, status=status)
-            return Response(status_code=status, headers=resp.headers, content=content, url=str(resp.url),
-                            endpoint=base, provider=rt.name)
+                    provider=rt.name,
+                    endpoint=base,
+                    status=status,
+                )
+            return Response(
+                status_code=status,
+                headers=resp.headers,
+                content=content,
+                url=str(resp.url),
+                endpoint=base,
+                provider=rt.name,
+            )
         if last_error is None:
             if tried == 0:
                 raise UpstreamConnectionError(
-                    f"every endpoint's breaker is open ({len(bases)} endpoint(s))", provider=rt.name)
+                    f"every endpoint's breaker is open ({len(bases)} endpoint(s))", provider=rt.name
+                )
             raise UpstreamConnectionError("no endpoint answered", provider=rt.name)
         if len(bases) > 1:
             last_error.message = f"all {tried} endpoint(s) tried failed; last: {last_error.message}"

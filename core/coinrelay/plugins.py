@@ -117,7 +117,7 @@ def make_plugin_manager(
             try:
                 plugin = ep.load()
                 pm.register(plugin, name=ep.name)
-            except Exception as exc:  # noqa: BLE001 - any import error is reported
+            except Exception as exc:
                 status.status = "failed"
                 status.error = f"{type(exc).__name__}: {exc}"
                 if settings.plugins.strict:
@@ -130,8 +130,9 @@ def make_plugin_manager(
         if name in seen:
             continue
         seen.add(name)
-        status = PluginStatus(name=name, status="blocked", distribution="coinrelay",
-                              version=_core_version(), module=modpath)
+        status = PluginStatus(
+            name=name, status="blocked", distribution="coinrelay", version=_core_version(), module=modpath
+        )
         statuses.append(status)
         if blocked(name):
             pm.set_blocked(name)
@@ -150,7 +151,7 @@ def make_plugin_manager(
         if st is None or plugin is None:
             continue
         st.hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        st.categories = sorted(h[len("fetch_"):] for h in st.hooks if h.startswith("fetch_"))
+        st.categories = sorted(h[len("fetch_") :] for h in st.hooks if h.startswith("fetch_"))
     return pm, statuses
 
 
@@ -167,7 +168,9 @@ def _core_version() -> str | None:
         return None
 
 
-def hook_function(pm: pluggy.PluginManager, hook: str, plugin_name: str) -> tuple[Callable[..., Any], tuple[str, ...]] | None:
+def hook_function(
+    pm: pluggy.PluginManager, hook: str, plugin_name: str
+) -> tuple[Callable[..., Any], tuple[str, ...]] | None:
     """The implementation of ``hook`` by plugin ``plugin_name`` and its argument names."""
     caller = getattr(pm.hook, hook, None)
     if caller is None:

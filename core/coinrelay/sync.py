@@ -83,7 +83,9 @@ class SyncRelay:
     def sentiment(self, limit: int = 1, **kw: Any) -> Sentiment:
         return self._run(self.relay.sentiment(limit, **kw))
 
-    def technical(self, symbol: str, quote: str = "USD", interval: str = "1d", limit: int = 200, **kw: Any) -> Technical:
+    def technical(
+        self, symbol: str, quote: str = "USD", interval: str = "1d", limit: int = 200, **kw: Any
+    ) -> Technical:
         return self._run(self.relay.technical(symbol, quote, interval, limit, **kw))
 
     def prediction(self, symbol: str, quote: str = "USD", horizon: str = "1d", **kw: Any) -> Prediction:

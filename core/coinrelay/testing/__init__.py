@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..clock import FakeClock
 from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_garbage_bodies, check_provider
 from .harness import ProviderHarness
-from .upstream import Fault, FakeUpstream, Reply
+from .upstream import FakeUpstream, Fault, Reply
 
 __all__ = [
     "GARBAGE_BODIES",

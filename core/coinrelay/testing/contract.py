@@ -76,7 +76,7 @@ def check_provider(plugin: object, name: str) -> ProviderInfo:
         assert not url.endswith("/"), f"{name}: endpoint {url!r} must not end with '/'"
     assert info.priority >= 0, f"{name}: negative priority"
     if info.requires_credentials:
-        assert info.credentials or True
+        assert info.credentials, f"{name}: requires credentials but names none in `credentials`"
     return info
 
 
@@ -96,8 +96,9 @@ async def check_garbage_bodies(
         def handler(request: httpx.Request, body: bytes = body) -> httpx.Response:
             return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
-        async with ProviderHarness(plugin, name, transport=httpx.MockTransport(handler),
-                                   provider_settings=settings) as harness:
+        async with ProviderHarness(
+            plugin, name, transport=httpx.MockTransport(handler), provider_settings=settings
+        ) as harness:
             for category in categories or info.categories:
                 if category == "technical":
                     continue
@@ -105,12 +106,14 @@ async def check_garbage_bodies(
                     result = await harness.call(category, **SAMPLE_PARAMS[category])
                 except ProviderError:
                     continue
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     raise AssertionError(
                         f"{name}.fetch_{category} raised {type(exc).__name__}: {exc} on body {body[:40]!r}; "
-                        "garbage must raise a coinrelay ProviderError") from exc
+                        "garbage must raise a coinrelay ProviderError"
+                    ) from exc
                 assert result is None, (
-                    f"{name}.fetch_{category} returned a value from garbage body {body[:40]!r}: {result!r}")
+                    f"{name}.fetch_{category} returned a value from garbage body {body[:40]!r}: {result!r}"
+                )
 
 
 def check_result(result: object, category: str, name: str) -> None:

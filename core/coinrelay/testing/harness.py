@@ -39,8 +39,9 @@ class ProviderHarness:
     ) -> None:
         if settings is None:
             settings = Settings(providers={name: ProviderSettings(**(provider_settings or {}))})
-        self.relay = Relay(settings, plugins=[(name, plugin)], load_entry_points=False,
-                           transport=transport, clock=clock)
+        self.relay = Relay(
+            settings, plugins=[(name, plugin)], load_entry_points=False, transport=transport, clock=clock
+        )
         if name not in self.relay.providers:
             statuses = {s.name: s for s in self.relay.plugin_statuses}
             st = statuses.get(name)

@@ -68,9 +68,19 @@ class Fault:
 
 Handler = Callable[[Request], Reply]
 
-_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 418: "I'm a teapot",
-            429: "Too Many Requests", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    418: "I'm a teapot",
+    429: "Too Many Requests",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class FakeUpstream:
@@ -209,8 +219,14 @@ class FakeUpstream:
             return True
         if kind == "rate_limit":
             body = fault.body if fault.body is not None else b'{"code":-1003,"msg":"Too much request weight used"}'
-            await _send(writer, Reply(fault.status if fault.status in (418, 429) else 429, body,
-                                      {"content-type": "application/json", "retry-after": fault.retry_after}))
+            await _send(
+                writer,
+                Reply(
+                    fault.status if fault.status in (418, 429) else 429,
+                    body,
+                    {"content-type": "application/json", "retry-after": fault.retry_after},
+                ),
+            )
             return True
         if kind == "garbage":
             await _send(writer, Reply(200, fault.body or b"<html>oops</html>", {"content-type": "text/html"}))
@@ -227,7 +243,7 @@ class FakeUpstream:
         if kind == "trickle":
             data = _encode(reply)
             for i in range(0, len(data), 8):
-                writer.write(data[i:i + 8])
+                writer.write(data[i : i + 8])
                 await writer.drain()
                 await asyncio.sleep(fault.delay or 0.05)
             return True
@@ -236,7 +252,7 @@ class FakeUpstream:
 
 def _parse(head: bytes) -> Request:
     lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
+    method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
     parsed = urllib.parse.urlsplit(target)
     headers = {}
     for line in lines[1:]:
