@@ -1,0 +1,96 @@
+"""coinrelay provider plugin for CoinGecko API v3: price, ohlcv, volume, metadata.
+
+This module only declares the provider and its hooks; HTTP lives in :mod:`._client`
+(extract) and JSON -> models in :mod:`._parse` (transform). No I/O at import time.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote as urlquote
+
+from coinrelay import hookimpl
+from coinrelay.context import ProviderContext
+from coinrelay.errors import NotSupported
+from coinrelay.models import OHLCV, Metadata, Price, Volume
+from coinrelay.provider import ProviderInfo, RateLimit
+
+from . import _client, _parse
+
+__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
+
+NAME = _client.NAME
+
+
+@hookimpl
+def provider_info() -> ProviderInfo:
+    """CoinGecko: public host by default; ``plan`` = public | demo | pro chooses host and key header."""
+    return ProviderInfo(
+        name=NAME,
+        categories=("price", "ohlcv", "volume", "metadata"),
+        endpoints=(_client.PUBLIC_HOST,),
+        priority=3,
+        credentials=("api_key",),
+        requires_credentials=False,
+        # Demo plan: ~30 calls/min (docs); keyless is lower and varies. Config rate_limit overrides.
+        rate_limit=RateLimit(limit=30, period=60, aligned=False),
+        description="CoinGecko API v3 (public, demo or pro plan)",
+        homepage="https://docs.coingecko.com/",
+        extra={"options": ("plan", "search")},
+    )
+
+
+def _quote(ctx: ProviderContext, quote: str) -> tuple[str, str, str | None]:
+    """``(vs_currency, quote used, requested quote if it differs)``."""
+    vs = _client.vs_currency(ctx, quote)
+    used = vs.upper()
+    return vs, used, (quote if used != quote else None)
+
+
+@hookimpl
+async def fetch_price(ctx: ProviderContext, symbol: str, quote: str) -> Price:
+    coin = await _client.coin_id(ctx, symbol)
+    vs, used, requested = _quote(ctx, quote)
+    body = await _client.get_json(ctx, "/simple/price", _client.simple_price_params(coin, vs))
+    return _parse.price(
+        body, coin_id=coin, vs=vs, symbol=symbol, quote=used, requested_quote=requested, source=ctx.source()
+    )
+
+
+@hookimpl
+async def fetch_volume(ctx: ProviderContext, symbol: str, quote: str) -> Volume:
+    coin = await _client.coin_id(ctx, symbol)
+    vs, used, requested = _quote(ctx, quote)
+    body = await _client.get_json(ctx, "/simple/price", _client.simple_price_params(coin, vs))
+    return _parse.volume(
+        body, coin_id=coin, vs=vs, symbol=symbol, quote=used, requested_quote=requested, source=ctx.source()
+    )
+
+
+@hookimpl
+async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> OHLCV:
+    days = _parse.ohlc_days(interval, limit)
+    if days is None:
+        raise NotSupported(
+            f"CoinGecko OHLC gives {' or '.join(_parse.OHLC_DAYS)} candles, not {interval}", provider=NAME
+        )
+    coin = await _client.coin_id(ctx, symbol)
+    vs, used, requested = _quote(ctx, quote)
+    body = await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}/ohlc", {"vs_currency": vs, "days": str(days)})
+    return _parse.ohlcv(
+        body, interval=interval, limit=limit, symbol=symbol, quote=used, requested_quote=requested, source=ctx.source()
+    )
+
+
+@hookimpl
+async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
+    coin = await _client.coin_id(ctx, symbol)
+    params = {
+        "localization": "false",
+        "tickers": "false",
+        "market_data": "true",
+        "community_data": "false",
+        "developer_data": "false",
+        "sparkline": "false",
+    }
+    body = await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
+    return _parse.metadata(body, symbol=symbol, source=ctx.source())
