@@ -1,0 +1,109 @@
+"""coinrelay provider plugin ``render``: another coinrelay deployment as the last-resort fallback.
+
+It calls the remote's ``GET /api/v1/<category>`` for every fetched category (price,
+ohlcv, volume, orderbook, metadata, news, sentiment) and sends ``x-coinrelay-hops``
+(one more than this request has passed through) so two deployments never call each
+other in a loop: past ``[relay] max_hops`` it refuses without sending (``NotConfigured``).
+
+It has no default endpoint: until ``providers.render.endpoints`` is set, the relay
+reports it unconfigured and skips it. The result's ``source`` names this hop
+(``render`` and the remote's URL); the remote's provider is logged at debug level.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from coinrelay import hookimpl
+from coinrelay.categories import FETCHED
+from coinrelay.context import ProviderContext
+from coinrelay.models import OHLCV, Metadata, News, OrderBook, Price, Result, Sentiment, Volume
+from coinrelay.provider import ProviderInfo
+
+from . import _client, _parse
+
+NAME = _parse.PROVIDER
+
+__all__ = [
+    "NAME",
+    "fetch_metadata",
+    "fetch_news",
+    "fetch_ohlcv",
+    "fetch_orderbook",
+    "fetch_price",
+    "fetch_sentiment",
+    "fetch_volume",
+    "provider_info",
+]
+
+log = logging.getLogger("coinrelay.render")
+
+
+@hookimpl
+def provider_info() -> ProviderInfo:
+    """render: every fetched category, no default endpoint, priority 100 (last), no rate limit.
+
+    ``api_key`` (optional) is sent to the remote as ``authorization: Bearer <key>``.
+    """
+    return ProviderInfo(
+        name=NAME,
+        categories=FETCHED,
+        endpoints=(),
+        priority=100,
+        credentials=("api_key",),
+        description="another coinrelay deployment (GET /api/v1/<category>), hop-guarded last resort",
+        extra={"options": ()},
+    )
+
+
+async def _fetch(ctx: ProviderContext, category: str, params: Mapping[str, Any]) -> Result:
+    resp = await _client.get(ctx, category, params)
+    result, remote_provider = _parse.parse_result(category, resp.json(), params, ctx.source(resp.endpoint), NAME)
+    log.debug("render: %s from %s was served there by provider %r", category, resp.endpoint, remote_provider)
+    return result
+
+
+@hookimpl
+async def fetch_price(ctx: ProviderContext, symbol: str, quote: str) -> Price | None:
+    """The remote's ``/api/v1/price``."""
+    return await _fetch(ctx, "price", {"symbol": symbol, "quote": quote})  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> OHLCV | None:
+    """The remote's ``/api/v1/ohlcv``."""
+    params = {"symbol": symbol, "quote": quote, "interval": interval, "limit": limit}
+    return await _fetch(ctx, "ohlcv", params)  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_volume(ctx: ProviderContext, symbol: str, quote: str) -> Volume | None:
+    """The remote's ``/api/v1/volume``."""
+    return await _fetch(ctx, "volume", {"symbol": symbol, "quote": quote})  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_orderbook(ctx: ProviderContext, symbol: str, quote: str, depth: int) -> OrderBook | None:
+    """The remote's ``/api/v1/orderbook``."""
+    params = {"symbol": symbol, "quote": quote, "depth": depth}
+    return await _fetch(ctx, "orderbook", params)  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata | None:
+    """The remote's ``/api/v1/metadata``."""
+    return await _fetch(ctx, "metadata", {"symbol": symbol})  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_news(ctx: ProviderContext, symbol: str | None, limit: int) -> News | None:
+    """The remote's ``/api/v1/news`` (``symbol`` left out when ``None``)."""
+    return await _fetch(ctx, "news", {"symbol": symbol, "limit": limit})  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_sentiment(ctx: ProviderContext, limit: int) -> Sentiment | None:
+    """The remote's ``/api/v1/sentiment``."""
+    return await _fetch(ctx, "sentiment", {"limit": limit})  # type: ignore[return-value]
