@@ -137,6 +137,8 @@ class RelaySettings(BaseModel):
     deadline: float = Field(15.0, gt=0)
     #: Max coinrelay deployments a request may pass through (render loop guard).
     max_hops: int = Field(2, ge=1)
+    #: HTTP client under ``ctx.http``: ``aiohttp`` (fast, the default) or ``httpx``.
+    transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
 
 class StateSettings(BaseModel):

@@ -28,8 +28,6 @@ from datetime import UTC
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from .errors import (
     Forbidden,
     InvalidResponse,
@@ -42,6 +40,7 @@ from .errors import (
     UpstreamTimeout,
 )
 from .models import Attempt
+from .transport import TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
     from .context import ProviderContext
@@ -77,7 +76,7 @@ class Response:
     __slots__ = ("content", "endpoint", "headers", "provider", "status_code", "url")
 
     def __init__(
-        self, *, status_code: int, headers: httpx.Headers, content: bytes, url: str, endpoint: str, provider: str
+        self, *, status_code: int, headers: Mapping[str, str], content: bytes, url: str, endpoint: str, provider: str
     ) -> None:
         self.status_code = status_code
         self.headers = headers
@@ -170,44 +169,24 @@ class EndpointClient:
             tried += 1
             url = base + path
             req_headers = rt.default_headers if not headers else {**rt.default_headers, **headers}
+            timeout_s = per_try if per_try < remaining else remaining
             started = time.perf_counter()
             try:
-                resp = await rt.client.get(url, params=params, headers=req_headers, timeout=min(per_try, remaining))
-                content = resp.content
-            except httpx.TimeoutException as exc:
-                err: TransientError = UpstreamTimeout(
-                    f"no answer within {min(per_try, remaining):.3g}s ({type(exc).__name__})",
-                    provider=rt.name,
-                    endpoint=base,
-                )
+                resp = await rt.transport.get(url, params=query_params(params), headers=req_headers, timeout=timeout_s)
+            except (TransportTimeout, TransportError) as exc:
+                elapsed = time.perf_counter() - started
+                if isinstance(exc, TransportTimeout):
+                    err: TransientError = UpstreamTimeout(
+                        f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base)
+                else:
+                    err = UpstreamConnectionError(_short(exc), provider=rt.name, endpoint=base)
                 last_error = err
-                ep.failed(err, time.perf_counter() - started)
-                ctx.attempts.append(
-                    Attempt(
-                        provider=rt.name,
-                        endpoint=base,
-                        outcome="failed",
-                        error=err.message,
-                        latency_ms=round((time.perf_counter() - started) * 1000, 3),
-                    )
-                )
-                continue
-            except httpx.HTTPError as exc:  # connect, read, write, protocol errors
-                err = UpstreamConnectionError(f"{type(exc).__name__}: {_short(exc)}", provider=rt.name, endpoint=base)
-                last_error = err
-                ep.failed(err, time.perf_counter() - started)
-                ctx.attempts.append(
-                    Attempt(
-                        provider=rt.name,
-                        endpoint=base,
-                        outcome="failed",
-                        error=err.message,
-                        latency_ms=round((time.perf_counter() - started) * 1000, 3),
-                    )
-                )
+                ep.failed(err, elapsed)
+                ctx.attempts.append(Attempt(provider=rt.name, endpoint=base, outcome="failed", error=err.message,
+                                            latency_ms=round(elapsed * 1000, 3)))
                 continue
             elapsed = time.perf_counter() - started
-            status = resp.status_code
+            status = resp.status
             ctx.last_endpoint = base
             if status >= 500:
                 err = UpstreamServerError(f"HTTP {status}", provider=rt.name, endpoint=base, status=status)
@@ -239,7 +218,7 @@ class EndpointClient:
                 )
             if status in (451, 403):
                 raise Forbidden(
-                    f"HTTP {status}: {_error_text(content) or 'forbidden'}",
+                    f"HTTP {status}: {_error_text(resp.content) or 'forbidden'}",
                     provider=rt.name,
                     endpoint=base,
                     status=status,
@@ -247,8 +226,8 @@ class EndpointClient:
             return Response(
                 status_code=status,
                 headers=resp.headers,
-                content=content,
-                url=str(resp.url),
+                content=resp.content,
+                url=resp.url,
                 endpoint=base,
                 provider=rt.name,
             )

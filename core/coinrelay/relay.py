@@ -66,6 +66,7 @@ from .provider import ProviderInfo
 from .runtime import ProviderRuntime
 from .state.base import CacheEntry, Pause, StateBackend
 from .state.memory import MemoryState
+from .transport import Transport, make_transport
 
 log = logging.getLogger("coinrelay.relay")
 
@@ -121,7 +122,7 @@ class _Tier:
 class Relay:
     """Crypto market data from a failover chain of provider plugins.
 
-    Use as an async context manager (it owns one shared ``httpx.AsyncClient``)::
+    Use as an async context manager (it owns one shared HTTP connection pool)::
 
         async with Relay.from_config() as relay:
             price = await relay.price("BTC", "USD")
@@ -130,7 +131,7 @@ class Relay:
     :param settings: the configuration (default: :func:`~coinrelay.config.load_settings`).
     :param clock: time source for breakers, health, pauses and budgets.
     :param state: the state backend (default: in memory, or Redis per ``[state]``).
-    :param transport: an httpx transport for the shared client (tests, sandbox).
+    :param transport: an httpx transport (``httpx.MockTransport``, vcrpy) to send through httpx instead of aiohttp.
     :param plugins: extra ``(name, plugin)`` pairs registered besides the entry points.
     :param load_entry_points: ``False`` to skip plugin discovery.
     :param sandbox: results are labelled as sandbox data.
@@ -153,13 +154,8 @@ class Relay:
         self.state: StateBackend = state if state is not None else _make_state(self.settings, clock)
         self.pm, self.plugin_statuses = make_plugin_manager(
             self.settings, extra_plugins=plugins, load_entry_points=load_entry_points)
-        self.client = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(10.0),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        #: The shared HTTP connection pool (aiohttp by default; httpx when given an httpx transport).
+        self.transport: Transport = make_transport(self.settings.relay.transport, transport)
         self._refresh_listeners()
         self.providers: dict[str, ProviderRuntime] = {}
         self._build_providers()
@@ -217,7 +213,7 @@ class Relay:
             self._check_options(name, info, psettings)
             self.providers[name] = ProviderRuntime(
                 info=info, settings=psettings, breaker_settings=settings.breaker_for(name), impls=impls,
-                client=self.client, state=self.state, clock=self.clock, relay=self,
+                transport=self.transport, state=self.state, clock=self.clock, relay=self,
                 on_breaker_change=self._emit_breaker)
         for name in settings.providers:
             if name not in self.providers and not any(s.name == name for s in self.plugin_statuses):
@@ -294,7 +290,7 @@ class Relay:
         if self._closed:
             return
         self._closed = True
-        await self.client.aclose()
+        await self.transport.aclose()
         await self.state.close()
 
     # -- introspection -----------------------------------------------------------

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from .breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
 from .clock import Clock
@@ -23,6 +21,7 @@ from .health import HealthWindow
 from .provider import ProviderInfo, RateLimit
 from .state.base import StateBackend
 from .symbols import SymbolMapper
+from .transport import Transport
 
 if TYPE_CHECKING:
     from .relay import Relay
@@ -65,7 +64,7 @@ class ProviderRuntime:
         settings: ProviderSettings,
         breaker_settings: BreakerSettings,
         impls: dict[str, tuple[HookFn, tuple[str, ...]]],
-        client: httpx.AsyncClient,
+        transport: Transport,
         state: StateBackend,
         clock: Clock,
         relay: Relay,
@@ -75,7 +74,7 @@ class ProviderRuntime:
         self.info = info
         self.settings = settings
         self.impls = impls
-        self.client = client
+        self.transport = transport
         self.state = state
         self.clock = clock
         self.relay = relay
@@ -160,7 +159,7 @@ class ProviderRuntime:
                 f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); "
                 f"next in {wait:.2f}s", provider=self.name, endpoint=endpoint, retry_after=wait, local=True)
 
-    async def observe_usage(self, headers: httpx.Headers) -> None:
+    async def observe_usage(self, headers: Mapping[str, str]) -> None:
         rl = self.rate_limit
         if rl is None or rl.usage_header is None:
             return

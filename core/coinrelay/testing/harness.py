@@ -39,8 +39,14 @@ class ProviderHarness:
     ) -> None:
         if settings is None:
             settings = Settings(providers={name: ProviderSettings(**(provider_settings or {}))})
+        # Through httpx even with no transport given, so that vcrpy cassettes (which patch
+        # httpx's transports) replay.
         self.relay = Relay(
-            settings, plugins=[(name, plugin)], load_entry_points=False, transport=transport, clock=clock
+            settings,
+            plugins=[(name, plugin)],
+            load_entry_points=False,
+            transport=transport or httpx.AsyncHTTPTransport(),
+            clock=clock,
         )
         if name not in self.relay.providers:
             statuses = {s.name: s for s in self.relay.plugin_statuses}
