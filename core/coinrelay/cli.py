@@ -75,10 +75,8 @@ class CliError(click.ClickException):
         self.detail = detail or []
 
     def show(self, file: Any = None) -> None:
-        err = file if file is not None else click.get_text_stream("stderr")
-        click.echo(f"Error: {self.format_message()}", file=err)
-        for line in self.detail:
-            click.echo(line, file=err)
+        for line in [f"Error: {self.format_message()}", *self.detail]:
+            click.echo(line, file=file, err=file is None)
 
 
 def _trail_lines(attempts: list[Any]) -> list[str]:
@@ -162,7 +160,7 @@ def _relay(settings: Settings, *, sandbox: bool = False) -> Any:
 def _console() -> Any:
     from rich.console import Console
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     terminal = out.isatty()
     return Console(
         file=out,
@@ -430,7 +428,8 @@ def new_provider_command(name: str, directory: str) -> None:
         target = create(name, Path(directory))
     except ScaffoldError as exc:
         raise CliError(str(exc), EXIT_INVALID) from None
-    click.echo(f"Created {target}/ (distribution coinrelay-{name}, module coinrelay_{name}, entry point {name!r})")
+    dist = "coinrelay-" + name.replace("_", "-")
+    click.echo(f"Created {target}/ (distribution {dist}, module coinrelay_{name}, entry point {name!r})")
     click.echo("Next:")
     click.echo(f"  pip install -e '{target}[test]'")
     click.echo(f"  cd {target} && pytest")
