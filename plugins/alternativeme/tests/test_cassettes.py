@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import coinrelay_alternativeme as plugin
 import pytest
+
+import coinrelay_alternativeme as plugin
 from coinrelay.models import Sentiment
 from coinrelay.testing import ProviderHarness
 

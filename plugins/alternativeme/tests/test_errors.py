@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import coinrelay_alternativeme as plugin
 import httpx
 import pytest
+
+import coinrelay_alternativeme as plugin
 from coinrelay import Relay
 from coinrelay.config import ProviderSettings, Settings
 from coinrelay.errors import AllProvidersFailed, InvalidResponse, RateLimited, UpstreamServerError

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from coinrelay.errors import InvalidResponse
 from coinrelay.models import Source
 from coinrelay_alternativeme._parse import parse_fng
