@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
 
 import pytest
+
 from coinrelay import (
     OHLCV,
     AllProvidersFailed,
