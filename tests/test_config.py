@@ -160,3 +160,18 @@ def test_chain_without_config_groups_by_priority() -> None:
         load_entry_points=False,
     )
     assert relay.chains()["price"] == [["y"], ["x", "z"]]
+
+
+def test_rate_limit_override_keeps_the_plugins_other_keys() -> None:
+    from coinrelay.config import ProviderSettings, RateLimitSettings
+    from coinrelay.provider import ProviderInfo, RateLimit
+    from coinrelay.runtime import effective_rate_limit
+
+    info = ProviderInfo(name="x", categories=("price",), rate_limit=RateLimit(
+        limit=6000, period=60, aligned=True, unit="weight", usage_header="x-used", headroom=0.1))
+    rl = effective_rate_limit(info, ProviderSettings(rate_limit=RateLimitSettings(limit=1200)))
+    assert rl == RateLimit(limit=1200, period=60, aligned=True, unit="weight", usage_header="x-used", headroom=0.1)
+    bare = ProviderInfo(name="y", categories=("price",))
+    assert effective_rate_limit(bare, ProviderSettings(rate_limit=RateLimitSettings(limit=10))) == RateLimit(10, 60.0)
+    with pytest.raises(ConfigError, match=r"providers\.y\.rate_limit\.limit"):
+        effective_rate_limit(bare, ProviderSettings(rate_limit=RateLimitSettings(period=1.0)))

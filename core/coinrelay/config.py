@@ -66,13 +66,17 @@ class BreakerOverride(BaseModel):
 
 
 class RateLimitSettings(BaseModel):
-    """``[providers.<name>.rate_limit]``: overrides the plugin's declared budget."""
+    """``[providers.<name>.rate_limit]``: overrides keys of the plugin's declared budget.
+
+    A key left out keeps the plugin's value (so overriding ``limit`` alone keeps Binance's
+    clock-aligned minute); a provider that declares no budget needs ``limit`` here.
+    """
 
     model_config = _Strict
-    limit: int = Field(..., gt=0)
-    period: float = Field(60.0, gt=0)
-    aligned: bool = False
-    headroom: float = Field(0.0, ge=0.0, le=0.5)
+    limit: int | None = Field(None, gt=0)
+    period: float | None = Field(None, gt=0)
+    aligned: bool | None = None
+    headroom: float | None = Field(None, ge=0.0, le=0.5)
 
 
 class ProviderSettings(BaseModel):

@@ -7,6 +7,7 @@ hot path reads precomputed fields only (no plugin-manager lookups, no config par
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
 from .clock import Clock
 from .config import BreakerSettings, ProviderSettings
-from .errors import ProviderError, RateLimited
+from .errors import ConfigError, ProviderError, RateLimited
 from .events import BreakerStateChanged
 from .health import HealthWindow
 from .provider import ProviderInfo, RateLimit
@@ -33,6 +34,22 @@ HookFn = Callable[..., Awaitable[Any]]
 
 def breaker_policy(settings: BreakerSettings) -> BreakerPolicy:
     return BreakerPolicy(**settings.model_dump())
+
+
+def effective_rate_limit(info: ProviderInfo, settings: ProviderSettings) -> RateLimit | None:
+    """The plugin's declared budget with the config's ``rate_limit`` keys laid over it."""
+    over = settings.rate_limit
+    declared = info.rate_limit
+    if over is None:
+        return declared
+    changes = over.model_dump(exclude_none=True)
+    if declared is None:
+        if "limit" not in changes:
+            raise ConfigError(
+                f"provider {info.name!r} declares no rate limit: set 'limit' (and 'period') to give it one",
+                key=f"providers.{info.name}.rate_limit.limit")
+        return RateLimit(**{"period": 60.0, **changes})
+    return dataclasses.replace(declared, **changes)
 
 
 class EndpointState:
@@ -91,15 +108,7 @@ class ProviderRuntime:
         self._endpoints: dict[str, EndpointState] = {}
         for base in self.endpoints:
             self.endpoint_state(base)
-        rl = settings.rate_limit
-        if rl is not None:
-            usage = info.rate_limit.usage_header if info.rate_limit else None
-            unit = info.rate_limit.unit if info.rate_limit else "requests"
-            self.rate_limit: RateLimit | None = RateLimit(
-                limit=rl.limit, period=rl.period, aligned=rl.aligned, headroom=rl.headroom,
-                usage_header=usage, unit=unit)
-        else:
-            self.rate_limit = info.rate_limit
+        self.rate_limit: RateLimit | None = effective_rate_limit(info, settings)
         #: The quota domain: one budget shared by every endpoint of the provider.
         self.domain = f"{self.name}"
         self.symbols = SymbolMapper(settings.symbols, settings.quotes)
