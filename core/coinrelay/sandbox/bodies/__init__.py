@@ -1,0 +1,1 @@
+"""Recorded provider bodies the sandbox's upstreams are modelled on (see README.md here)."""

@@ -1,0 +1,216 @@
+"""CryptoCompare min-api (``/data/...``), shapes from ``bodies/cryptocompare``.
+
+Errors come back with HTTP 200 and ``"Response":"Error"``, as the real API does. The
+news list follows the documented structure (no recorded body exists; see README.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...testing.upstream import Reply, Request
+from .. import assets
+from ._common import body, int_param, ok
+
+PREFIX = ""
+P = "cryptocompare"
+RATE_LIMIT_BODY = (
+    b'{"Response":"Error","Message":"You are over your rate limit please upgrade your account!",'
+    b'"HasWarning":false,"Type":99,"RateLimit":{},"Data":{}}'
+)
+HIST = {"histominute": 60, "histohour": 3600, "histoday": 86400}
+
+
+def _market_missing(fsym: str, tsym: str, param: str) -> Reply:
+    out = body(P, "error_no_data_for_tsyms.json")
+    out["Message"] = f"cccagg_or_exchange market does not exist for this coin pair ({fsym}-{tsym})"
+    out["HasWarning"] = False
+    out.pop("Warning", None)
+    out["ParamWithError"] = param
+    return ok(out)
+
+
+def _syms(value: str) -> list[str]:
+    return [s.strip().upper() for s in value.split(",") if s.strip()]
+
+
+def _price(req: Request) -> Reply:
+    fsym = req.query.get("fsym", "").upper()
+    tsyms = _syms(req.query.get("tsyms", ""))
+    if fsym not in assets.ASSETS:
+        return _market_missing(fsym, ",".join(tsyms), "fsym")
+    out = {t: assets.num(p) for t in tsyms if (p := assets.price(fsym, t)) is not None}
+    if not out:
+        return _market_missing(fsym, ",".join(tsyms), "tsyms")
+    return ok(out)
+
+
+def _pricemulti(req: Request) -> Reply:
+    out: dict[str, Any] = {}
+    tsyms = _syms(req.query.get("tsyms", ""))
+    for f in _syms(req.query.get("fsyms", "")):
+        row = {t: assets.num(p) for t in tsyms if (p := assets.price(f, t)) is not None}
+        if row:
+            out[f] = row
+    if not out:
+        return _market_missing(req.query.get("fsyms", ""), req.query.get("tsyms", ""), "fsyms")
+    return ok(out)
+
+
+def _pricemultifull(req: Request) -> Reply:
+    tpl = body(P, "pricemultifull_recorded_2021.json")
+    raw_tpl = tpl["RAW"]["BTC"]["USD"]
+    display_tpl = tpl["DISPLAY"]["BTC"]["USD"]
+    ref = float(raw_tpl["PRICE"])
+    out: dict[str, Any] = {"RAW": {}, "DISPLAY": {}}
+    now = int(assets.now())
+    for f in _syms(req.query.get("fsyms", "")):
+        for t in _syms(req.query.get("tsyms", "")):
+            p = assets.price(f, t)
+            if p is None:
+                continue
+            scale = p / ref
+            a = assets.ASSETS[f]
+            raw: dict[str, Any] = {}
+            for key, value in raw_tpl.items():
+                if key in (
+                    "PRICE",
+                    "MEDIAN",
+                    "OPENDAY",
+                    "HIGHDAY",
+                    "LOWDAY",
+                    "OPEN24HOUR",
+                    "HIGH24HOUR",
+                    "LOW24HOUR",
+                    "OPENHOUR",
+                    "HIGHHOUR",
+                    "LOWHOUR",
+                    "CHANGE24HOUR",
+                    "CHANGEDAY",
+                    "CHANGEHOUR",
+                    "LASTVOLUMETO",
+                    "VOLUMEDAYTO",
+                    "VOLUME24HOURTO",
+                    "VOLUMEHOURTO",
+                    "TOPTIERVOLUME24HOURTO",
+                    "TOTALVOLUME24HTO",
+                    "TOTALTOPTIERVOLUME24HTO",
+                ):
+                    raw[key] = assets.num(float(value) * scale)
+                else:
+                    raw[key] = value
+            raw.update(
+                FROMSYMBOL=f,
+                TOSYMBOL=t,
+                PRICE=assets.num(p),
+                LASTUPDATE=now,
+                SUPPLY=a.supply,
+                MKTCAP=assets.num(p * a.supply, 15),
+                CHANGEPCT24HOUR=assets.change_pct(f),
+                IMAGEURL=f"/media/sandbox/{f.lower()}.png",
+            )
+            display = {k: str(raw[k]) if k in raw else v for k, v in display_tpl.items()}
+            display.update(FROMSYMBOL=f, TOSYMBOL=t, PRICE=f"{t} {p:,.2f}", LASTUPDATE="Just now")
+            out["RAW"].setdefault(f, {})[t] = raw
+            out["DISPLAY"].setdefault(f, {})[t] = display
+    if not out["RAW"]:
+        return _market_missing(req.query.get("fsyms", ""), req.query.get("tsyms", ""), "fsyms")
+    return ok(out)
+
+
+def _hist(req: Request, seconds: int) -> Reply:
+    fsym, tsym = req.query.get("fsym", "").upper(), req.query.get("tsym", "").upper()
+    if fsym not in assets.ASSETS or assets.price(fsym, tsym) is None:
+        return _market_missing(fsym, tsym, "fsym" if fsym not in assets.ASSETS else "tsym")
+    aggregate = int_param(req.query.get("aggregate"), 1, 1, 30)
+    limit = int_param(req.query.get("limit"), 30, 1, 2000)
+    step = seconds * aggregate
+    rows = []
+    tpl = body(P, "histoday_v2_recorded.json")
+    row_keys = list(tpl["Data"]["Data"][0])
+    for c in assets.candles(fsym, tsym, step, limit + 1):
+        values = {
+            "time": int(c.open_time),
+            "high": assets.num(c.high),
+            "low": assets.num(c.low),
+            "open": assets.num(c.open),
+            "volumefrom": assets.num(c.volume, 8),
+            "volumeto": assets.num(c.volume * c.close, 12),
+            "close": assets.num(c.close),
+            "conversionType": "direct",
+            "conversionSymbol": "",
+        }
+        rows.append({k: values[k] for k in row_keys})
+    tpl["Data"].update(Aggregated=aggregate > 1, TimeFrom=rows[0]["time"], TimeTo=rows[-1]["time"], Data=rows)
+    return ok(tpl)
+
+
+def _news(req: Request) -> Reply:
+    wanted = set(_syms(req.query.get("categories", "")))
+    now = int(assets.now())
+    rows = []
+    for i, a in enumerate(sorted(assets.ASSETS.values(), key=lambda a: a.rank)):
+        for j in range(3):
+            if wanted and a.symbol not in wanted:
+                continue
+            n = i * 3 + j
+            ident = str(25_113_336 + n)
+            rows.append(
+                {
+                    "id": ident,
+                    "guid": f"https://news.example/sandbox/{ident}",
+                    "published_on": now - 600 * (n + 1),
+                    "imageurl": f"https://images.example/sandbox/{ident}.png",
+                    "title": f"{a.name} ({a.symbol}) sandbox headline #{j + 1}",
+                    "url": f"https://news.example/sandbox/{a.symbol.lower()}/{ident}",
+                    "source": "sandboxwire",
+                    "body": f"A made-up article about {a.name}, served by the coinrelay sandbox.",
+                    "tags": f"{a.name}|Sandbox",
+                    "categories": f"{a.symbol}|Market",
+                    "upvotes": "0",
+                    "downvotes": "0",
+                    "lang": "EN",
+                    "source_info": {
+                        "name": "SandboxWire",
+                        "lang": "EN",
+                        "img": "https://images.example/sandboxwire.png",
+                    },
+                }
+            )
+    rows.sort(key=lambda r: -int(r["published_on"]))
+    return ok(
+        {
+            "Type": 100,
+            "Message": "News list successfully returned",
+            "Promoted": [],
+            "Data": rows,
+            "RateLimit": {},
+            "HasWarning": False,
+        }
+    )
+
+
+def handle(req: Request) -> Reply:
+    """Answer one request to ``/data/...``."""
+    path = req.path.rstrip("/")
+    if path == "/data/price":
+        return _price(req)
+    if path == "/data/pricemulti":
+        return _pricemulti(req)
+    if path == "/data/pricemultifull":
+        return _pricemultifull(req)
+    for name, seconds in HIST.items():
+        if path in (f"/data/v2/{name}", f"/data/{name}"):
+            return _hist(req, seconds)
+    if path in ("/data/v2/news", "/data/news"):
+        return _news(req)
+    return ok(
+        {
+            "Response": "Error",
+            "Message": "Path does not exist",
+            "HasWarning": False,
+            "Type": 1,
+            "RateLimit": {},
+            "Data": {},
+        }
+    )

@@ -1,0 +1,201 @@
+"""Monitoring: ``/api/system/*``, ``/healthz``, ``/readyz`` and ``/metrics``.
+
+Every view is built from :meth:`Relay.health`, :meth:`Relay.stats` and
+:meth:`Relay.chains` plus the app's :class:`~coinrelay.server.metrics.MetricsListener`;
+no view ever includes configuration values, so secrets cannot leak through them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from .errors import json_response
+
+if TYPE_CHECKING:
+    from ..relay import Relay
+    from ..sandbox import Sandbox
+    from .metrics import MetricsListener
+
+BINANCE = "binance"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def breakers_view(health: dict[str, Any]) -> dict[str, Any]:
+    """Every provider and endpoint breaker, open ones first."""
+    rows: list[dict[str, Any]] = []
+    for name, p in health["providers"].items():
+        rows.append({"provider": name, "endpoint": None, **p["breaker"]})
+        rows.extend({"provider": name, "endpoint": ep["url"], **ep["breaker"]} for ep in p["endpoints"])
+    order = {"open": 0, "half_open": 1, "closed": 2}
+    rows.sort(key=lambda r: (order.get(r["state"], 3), r["provider"], r["endpoint"] or ""))
+    summary = {state: sum(1 for r in rows if r["state"] == state) for state in ("open", "half_open", "closed")}
+    return {
+        "generated_at": _now(),
+        "summary": summary,
+        "open": [r for r in rows if r["state"] == "open"],
+        "half_open": [r for r in rows if r["state"] == "half_open"],
+        "breakers": rows,
+    }
+
+
+def endpoints_view(name: str, p: dict[str, Any]) -> dict[str, Any]:
+    """One provider's endpoints (mirrors): breaker and health of each."""
+    return {
+        "generated_at": _now(),
+        "provider": name,
+        "available": p["available"],
+        "breaker": p["breaker"],
+        "paused": p["paused"],
+        "health": p["health"],
+        "endpoints": p["endpoints"],
+    }
+
+
+def readiness(relay: Relay, health: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """Ready when every category with a non-empty chain has at least one usable provider."""
+    providers = health["providers"]
+    categories: dict[str, Any] = {}
+    missing: list[str] = []
+    for category, tiers in relay.chains().items():
+        names = [n for tier in tiers for n in tier]
+        if not names:
+            continue
+        usable = [n for n in names if providers.get(n, {}).get("available")]
+        categories[category] = {"chain": names, "usable": usable}
+        if not usable:
+            missing.append(category)
+    return not missing, {"ready": not missing, "unavailable_categories": missing, "categories": categories}
+
+
+def traffic_share(stats: dict[str, Any]) -> dict[str, float]:
+    """Each provider's share of all successful answers (0–1)."""
+    total = sum(p["successes"] for p in stats["providers"].values())
+    return {n: (round(p["successes"] / total, 4) if total else 0.0) for n, p in stats["providers"].items()}
+
+
+async def dashboard_view(relay: Relay, listener: MetricsListener, sandbox: Sandbox | None) -> dict[str, Any]:
+    """Everything the dashboard page shows, in one poll."""
+    health = await relay.health()
+    stats = relay.stats()
+    share = traffic_share(stats)
+    providers = []
+    for name, p in health["providers"].items():
+        st = stats["providers"].get(name, {})
+        providers.append(
+            {
+                "name": name,
+                "available": p["available"],
+                "configured": p["configured"],
+                "configured_reason": p["configured_reason"],
+                "paused": p["paused"],
+                "categories": p["categories"],
+                "breaker": p["breaker"],
+                "health": p["health"],
+                "share": share.get(name, 0.0),
+                "requests": st.get("requests", 0),
+                "successes": st.get("successes", 0),
+                "failures": st.get("failures", 0),
+                "endpoints": p["endpoints"],
+            }
+        )
+    chains = {c: {"tiers": tiers, "serving": listener.serving.get(c)} for c, tiers in relay.chains().items() if tiers}
+    _, ready = readiness(relay, health)
+    return {
+        "generated_at": _now(),
+        "sandbox": sandbox is not None,
+        "faults": sandbox.faults() if sandbox is not None else {},
+        "ready": ready["ready"],
+        "unavailable_categories": ready["unavailable_categories"],
+        "providers": providers,
+        "chains": chains,
+        "failovers": list(reversed(listener.recent_failovers)),
+        "failover_count": listener.failover_count,
+    }
+
+
+def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | None) -> APIRouter:
+    """The monitoring routes."""
+    router = APIRouter()
+
+    @router.get("/healthz", tags=["monitoring"], summary="Liveness: the process answers")
+    async def healthz() -> Response:
+        return json_response({"status": "ok"})
+
+    @router.get(
+        "/readyz", tags=["monitoring"], summary="Readiness: every configured category has a usable provider (else 503)"
+    )
+    async def readyz() -> Response:
+        ok, body = readiness(relay, await relay.health())
+        return json_response(body, 200 if ok else 503)
+
+    @router.get("/metrics", tags=["monitoring"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(listener.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get(
+        "/api/system/providers/health",
+        tags=["monitoring"],
+        summary="Every provider: breaker, pause, health score, success rate, latency, per category",
+    )
+    async def providers_health() -> Response:
+        health = await relay.health()
+        return json_response({"generated_at": _now(), "sandbox": sandbox is not None, **health})
+
+    @router.get("/api/system/binance/health", tags=["monitoring"], summary="Each Binance endpoint (mirror)")
+    async def binance_health() -> Response:
+        return await _endpoints(BINANCE)
+
+    @router.get(
+        "/api/system/providers/{name}/endpoints", tags=["monitoring"], summary="Each endpoint (mirror) of one provider"
+    )
+    async def provider_endpoints(name: str) -> Response:
+        return await _endpoints(name)
+
+    async def _endpoints(name: str) -> Response:
+        health = await relay.health()
+        p = health["providers"].get(name)
+        if p is None:
+            known = ", ".join(sorted(health["providers"])) or "none"
+            return json_response(
+                {
+                    "error": "unknown_provider",
+                    "provider": name,
+                    "message": f"no provider {name!r} is loaded (loaded: {known})",
+                },
+                404,
+            )
+        return json_response(endpoints_view(name, p))
+
+    @router.get(
+        "/api/system/circuit-breakers",
+        tags=["monitoring"],
+        summary="Every provider and endpoint breaker: state, since, until, why",
+    )
+    async def circuit_breakers() -> Response:
+        return json_response(breakers_view(await relay.health()))
+
+    @router.get(
+        "/api/system/providers/stats",
+        tags=["monitoring"],
+        summary="Requests, successes, failures, latency and traffic share per provider and category",
+    )
+    async def provider_stats() -> Response:
+        stats = relay.stats()
+        share = traffic_share(stats)
+        for name, p in stats["providers"].items():
+            p["share"] = share[name]
+        return json_response({"generated_at": _now(), **stats})
+
+    @router.get("/api/system/dashboard", tags=["monitoring"], summary="What the dashboard shows, in one poll")
+    async def dashboard() -> Response:
+        return json_response(await dashboard_view(relay, listener, sandbox))
+
+    return router
