@@ -1,0 +1,172 @@
+"""Hedged requests and the retry budget."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+
+import pytest
+
+from coinrelay import AllProvidersFailed
+from coinrelay.clock import FakeClock
+from coinrelay.config import HedgingSettings, load_settings
+from coinrelay.errors import ConfigError
+from coinrelay.health import HealthWindow
+from coinrelay.hedging import HedgeBudget, HedgePolicy
+from coinrelay.retry_budget import RetryBudget
+from coinrelay.testing import Fault
+
+from .chaos._kit import make_relay, serve, settle
+
+
+def test_hedge_budget_caps_hedges_at_the_share_of_calls() -> None:
+    budget = HedgeBudget(rate=0.1, burst=5)
+    granted = 0
+    for _ in range(1000):
+        budget.earn()
+        if budget.take():
+            granted += 1
+    assert granted <= 0.1 * 1000 + 5
+    assert granted >= 0.1 * 1000 - 1
+
+
+def test_hedge_delay_is_fixed_or_the_observed_p95() -> None:
+    assert HedgePolicy(HedgingSettings(price=True, delay=0.25)).delay(None) == 0.25
+    policy = HedgePolicy(HedgingSettings(price=True, delay="p95", fallback_delay=0.4, min_delay=0.01))
+    hw = HealthWindow()
+    assert policy.delay(hw) == 0.4  # too few observations yet
+    for latency in [0.1] * 19 + [0.5]:
+        hw.record_success(latency)
+    assert 0.1 < policy.delay(hw) <= 0.5
+    fast = HealthWindow()
+    for _ in range(10):
+        fast.record_success(0.0001)
+    assert policy.delay(fast) == 0.01  # never below min_delay
+
+
+def test_retry_budget_allows_ratio_plus_floor_over_a_sliding_window() -> None:
+    clock = FakeClock()
+    rb = RetryBudget(ratio=0.2, min_per_second=1.0, window=10.0, clock=clock)
+    for _ in range(100):
+        rb.first_attempt()
+    granted = sum(1 for _ in range(100) if rb.try_extra())
+    assert granted == 10 + 20  # floor 1/s x 10 s, plus 20% of 100 first attempts
+    assert rb.refused == 70
+    clock.advance(11.0)  # the window slid past every deposit and withdrawal
+    assert sum(1 for _ in range(100) if rb.try_extra()) == 10
+
+
+async def test_slow_first_provider_is_hedged_and_the_loser_cancelled(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    a.fault = Fault("delay", delay=2.0)
+    async with make_relay(
+        {"a": a, "b": b}, ["a", "b"], timeout=5.0, hedging=HedgingSettings(price=True, delay=0.1)
+    ) as relay:
+        started = time.perf_counter()
+        price = await relay.price("BTC")
+        elapsed = time.perf_counter() - started
+    assert price.price == Decimal("101") and price.source.provider == "b"
+    assert elapsed < 1.0
+    trail = [(x.provider, x.outcome) for x in price.source.attempts]
+    assert ("b", "ok") in trail and ("a", "cancelled") in trail
+    assert a.count() == 1 and b.count() == 1
+    # losing a hedge is not a failure
+    assert relay.providers["a"].breaker.record.consecutive_failures == 0
+
+
+async def test_fast_first_provider_is_never_hedged(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    async with make_relay({"a": a, "b": b}, ["a", "b"], hedging=HedgingSettings(price=True, delay=0.5)) as relay:
+        for _ in range(20):
+            assert (await relay.price("BTC")).source.provider == "a"
+    assert b.count() == 0
+
+
+async def test_hedge_budget_spent_means_no_more_hedges(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    a.fault = Fault("delay", delay=0.3)
+    hedging = HedgingSettings(price=True, delay=0.02, budget=0.0, burst=2)
+    async with make_relay({"a": a, "b": b}, ["a", "b"], hedging=hedging) as relay:
+        providers = [(await relay.price("BTC")).source.provider for _ in range(5)]
+    assert providers == ["b", "b", "a", "a", "a"]
+    assert b.count() == 2
+
+
+async def test_hedged_walk_fails_over_when_the_first_fails_fast(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve(b, "101")
+    a.down()
+    async with make_relay({"a": a, "b": b}, ["a", "b"], hedging=HedgingSettings(price=True, delay=1.0)) as relay:
+        price = await relay.price("BTC")
+        assert price.source.provider == "b"
+        b.down()
+        with pytest.raises(AllProvidersFailed):
+            await relay.price("BTC")
+
+
+async def test_caller_cancelled_during_a_hedge_leaks_nothing(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    a.fault = b.fault = Fault("blackhole")
+    baseline = set(asyncio.all_tasks())
+    async with make_relay(
+        {"a": a, "b": b}, ["a", "b"], timeout=30.0, hedging=HedgingSettings(price=True, delay=0.05)
+    ) as relay:
+        call = asyncio.create_task(relay.price("BTC"))
+        for _ in range(100):
+            if a.count() and b.count():
+                break
+            await asyncio.sleep(0.01)
+        assert a.count() == 1 and b.count() == 1  # both in flight: a hedge is running
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert await settle(baseline) == set()
+        for name in ("a", "b"):
+            assert relay.providers[name].breaker.record.consecutive_failures == 0
+
+
+async def test_retry_budget_exhausted_fails_fast_without_touching_more_providers(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    a.down()
+    serve(b, "101")
+    clock = FakeClock()
+    from coinrelay.config import BreakerSettings, RetryBudgetSettings
+
+    async with make_relay(
+        {"a": a, "b": b},
+        ["a", "b"],
+        clock=clock,
+        retry_budget=RetryBudgetSettings(ratio=0.0, min_per_second=0.2, window=10.0),
+        breaker=BreakerSettings(failure_threshold=1000, min_calls=1000),
+    ) as relay:
+        ok = [await relay.price("BTC") for _ in range(2)]
+        assert all(p.source.provider == "b" for p in ok)
+        with pytest.raises(AllProvidersFailed, match="retry budget exhausted"):
+            await relay.price("BTC")
+    assert b.count() == 2
+
+
+def test_hedging_and_retry_budget_keys_are_validated(tmp_path) -> None:
+    cfg = tmp_path / "coinrelay.toml"
+    cfg.write_text('[hedging]\nprice = true\ndelay = "p95"\nbudget = 0.1\n[retry_budget]\nratio = 0.5\n')
+    s = load_settings(cfg)
+    assert s.hedging.categories() == frozenset({"price"})
+    assert s.retry_budget.ratio == 0.5
+    for bad, key in [
+        ("[hedging]\nprise = true\n", "prise"),
+        ('[hedging]\ndelay = "p99"\n', "delay"),
+        ("[hedging]\nbudget = 2\n", "budget"),
+        ("[retry_budget]\nratioo = 1\n", "ratioo"),
+    ]:
+        cfg.write_text(bad)
+        with pytest.raises(ConfigError, match=key):
+            load_settings(cfg)

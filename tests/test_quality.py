@@ -1,0 +1,176 @@
+"""Data quality as health: empty, stale or off-consensus answers are the provider's failure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from coinrelay import OHLCV, AllProvidersFailed, Candle, Level, OrderBook, Price, Source
+from coinrelay.clock import FakeClock
+from coinrelay.config import ConsensusSettings, QualitySettings, load_settings
+from coinrelay.errors import ConfigError, InvalidRequest
+from coinrelay.quality import PriceBook, deviation_pct, median, problem
+
+from .chaos._kit import make_relay, serve
+
+NOW = 1_700_000_000.0
+SRC = Source(provider="x")
+
+
+def _price(value: str, age: float | None = None) -> Price:
+    ts = None if age is None else datetime.fromtimestamp(NOW - age, UTC)
+    return Price(symbol="BTC", quote="USD", price=Decimal(value), timestamp=ts, source=SRC)
+
+
+def test_problem_finds_empty_and_non_positive_answers() -> None:
+    assert problem(_price("1.5"), NOW, None) is None
+    assert "not positive" in (problem(_price("0"), NOW, None) or "")
+    assert "not positive" in (problem(_price("-3"), NOW, None) or "")
+    empty = OHLCV(symbol="BTC", quote="USD", interval="1h", candles=[], source=SRC)
+    assert problem(empty, NOW, None) == "no candles"
+    book = OrderBook(symbol="BTC", quote="USD", bids=[], asks=[], source=SRC)
+    assert problem(book, NOW, None) == "order book with no levels"
+    one_side = OrderBook(
+        symbol="BTC", quote="USD", bids=[Level(price=Decimal(1), quantity=Decimal(1))], asks=[], source=SRC
+    )
+    assert problem(one_side, NOW, None) is None
+
+
+def test_problem_finds_stale_timestamps_only_with_a_bound() -> None:
+    assert problem(_price("1", age=600), NOW, None) is None
+    assert problem(_price("1", age=50), NOW, 60.0) is None
+    assert "stale data" in (problem(_price("1", age=600), NOW, 60.0) or "")
+    assert problem(_price("1"), NOW, 60.0) is None  # no timestamp: nothing to judge
+    old = datetime.fromtimestamp(NOW - 7200, UTC)
+    candles = [
+        Candle(
+            open_time=old,
+            open=Decimal(1),
+            high=Decimal(1),
+            low=Decimal(1),
+            close=Decimal(1),
+            close_time=old + timedelta(hours=1),
+        )
+    ]
+    ohlcv = OHLCV(symbol="BTC", quote="USD", interval="1h", candles=candles, source=SRC)
+    assert "3600s old" in (problem(ohlcv, NOW, 1800.0) or "")
+
+
+def test_median_deviation_and_price_book() -> None:
+    assert median([Decimal(3), Decimal(1), Decimal(2)]) == 2
+    assert median([Decimal(1), Decimal(2)]) == Decimal("1.5")
+    with pytest.raises(ValueError):
+        median([])
+    assert deviation_pct(Decimal(105), Decimal(100)) == 5
+    book = PriceBook(max_age=30.0)
+    book.record("BTC", "USD", "a", Decimal(100), now=0.0)
+    book.record("BTC", "USD", "b", Decimal(101), now=10.0)
+    assert book.references("BTC", "USD", now=20.0, exclude="a") == [Decimal(101)]
+    assert book.references("BTC", "USD", now=35.0) == [Decimal(101)]  # a's reference expired
+    assert book.references("ETH", "USD", now=0.0) == []
+
+
+async def test_non_positive_price_is_bad_data_and_the_next_provider_answers(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "0")
+    serve(b, "101")
+    async with make_relay({"a": a, "b": b}) as relay:
+        price = await relay.price("BTC")
+    assert price.price == Decimal("101")
+    assert price.source.attempts[0].provider == "a"
+    assert price.source.attempts[0].outcome == "invalid"
+    assert "not positive" in (price.source.attempts[0].error or "")
+    assert relay.providers["a"].breaker.record.consecutive_failures == 1
+
+
+async def test_stale_provider_timestamp_fails_the_provider(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    clock = FakeClock()
+    serve(a, "100", ts=clock.time() - 3600)
+    serve(b, "101", ts=clock.time() - 5)
+    async with make_relay({"a": a, "b": b}, clock=clock, quality=QualitySettings(max_age={"price": 60})) as relay:
+        price = await relay.price("BTC")
+        health = await relay.health()
+    assert price.source.provider == "b"
+    assert "stale data" in (health["providers"]["a"]["health"]["last_error"] or "")
+
+
+async def test_consensus_mode_returns_the_median_with_spread_and_providers(upstream_factory) -> None:
+    ups = {n: upstream_factory() for n in ("a", "b", "c")}
+    serve(ups["a"], "100")
+    serve(ups["b"], "102")
+    serve(ups["c"], "101")
+    async with make_relay(ups, consensus=ConsensusSettings(min_providers=3)) as relay:
+        plain = await relay.price("BTC")
+        price = await relay.price("BTC", "USD", consensus=True)
+        with pytest.raises(InvalidRequest, match="consensus"):
+            await relay.fetch("volume", symbol="BTC", consensus=True)
+    assert plain.price == Decimal("100") and plain.providers is None
+    assert price.price == Decimal("101")
+    assert price.spread == Decimal("2")
+    assert sorted(price.providers or []) == ["a", "b", "c"]
+    assert price.source.provider == "c"  # the answer closest to the median
+
+
+async def test_consensus_rejects_a_wrong_price_and_asks_another_provider(upstream_factory) -> None:
+    ups = {n: upstream_factory() for n in ("a", "b", "c")}
+    serve(ups["a"], "150")  # wrong by 50%
+    serve(ups["b"], "100")
+    serve(ups["c"], "100.5")
+    async with make_relay(ups, ["a", "b", "c"], consensus=ConsensusSettings(enabled=True, min_providers=2)) as relay:
+        price = await relay.price("BTC")
+        health = await relay.health()
+    assert price.price == Decimal("100.25")
+    assert sorted(price.providers or []) == ["b", "c"]
+    assert "off the consensus median" in (health["providers"]["a"]["health"]["last_error"] or "")
+    assert relay.providers["a"].breaker.record.consecutive_failures == 1
+
+
+async def test_consensus_without_enough_agreeing_providers_fails(upstream_factory) -> None:
+    ups = {n: upstream_factory() for n in ("a", "b")}
+    serve(ups["a"], "150")
+    serve(ups["b"], "100")
+    async with make_relay(ups, consensus=ConsensusSettings(enabled=True, min_providers=2)) as relay:
+        with pytest.raises(AllProvidersFailed, match="consensus needs 2 agreeing providers, got 1"):
+            await relay.price("BTC")
+
+
+async def test_consensus_check_rejects_a_price_off_the_others_median(upstream_factory) -> None:
+    ups = {n: upstream_factory() for n in ("a", "b", "c")}
+    serve(ups["a"], "100")
+    serve(ups["b"], "100.4")
+    serve(ups["c"], "100.2")
+    quality = QualitySettings(consensus_check=True, max_deviation_pct=2.0)
+    async with make_relay(ups, ["a", "b", "c"], quality=quality, consensus=ConsensusSettings(min_providers=3)) as relay:
+        first = await relay.price("BTC")  # no references yet: escalates to a consensus call
+        assert sorted(first.providers or []) == ["a", "b", "c"]
+        before = {n: up.count() for n, up in ups.items()}
+        second = await relay.price("BTC")  # references known: one provider, checked
+        assert second.source.provider == "a" and second.providers is None
+        assert sum(up.count() for up in ups.values()) == sum(before.values()) + 1
+        serve(ups["a"], "90")  # a goes wrong
+        third = await relay.price("BTC")
+    assert third.source.provider == "b"
+    assert third.source.attempts[0].outcome == "invalid"
+    assert "off the median" in (third.source.attempts[0].error or "")
+
+
+def test_quality_keys_are_validated(tmp_path) -> None:
+    cfg = tmp_path / "coinrelay.toml"
+    cfg.write_text(
+        "[quality]\nconsensus_check = true\nmax_deviation_pct = 1.5\n[quality.max_age]\nprice = 120\n"
+        "[consensus]\nenabled = true\nmin_providers = 3\n"
+    )
+    s = load_settings(cfg)
+    assert s.quality.max_age == {"price": 120.0} and s.consensus.min_providers == 3
+    for bad, key in [
+        ("[quality]\nmax_deviation = 1\n", "max_deviation"),
+        ("[quality.max_age]\nprize = 1\n", "quality.max_age"),
+        ("[consensus]\nmin_providers = 1\n", "min_providers"),
+        ("[consensus]\nquorum = 2\n", "quorum"),
+    ]:
+        cfg.write_text(bad)
+        with pytest.raises(ConfigError, match=key):
+            load_settings(cfg)
