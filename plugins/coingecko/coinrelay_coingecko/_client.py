@@ -176,7 +176,7 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
             body = None
     code, msg = _error_fields(body)
     status = resp.status_code
-    where = {"provider": NAME, "endpoint": resp.endpoint}
+    where: dict[str, Any] = {"provider": NAME, "endpoint": resp.endpoint}
     text = _scrub(msg, key) if msg is not None else _scrub(resp.text.strip()[:120], key)
     if code in KEY_ERROR_CODES or status == 401:
         return NotConfigured(

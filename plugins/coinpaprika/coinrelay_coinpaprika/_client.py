@@ -126,7 +126,7 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
             body = None
     msg = _error_message(body)
     status = resp.status_code
-    where = {"provider": NAME, "endpoint": resp.endpoint}
+    where: dict[str, Any] = {"provider": NAME, "endpoint": resp.endpoint}
     text = _scrub(msg if msg is not None else resp.text.strip()[:120], key)
     if status == 401:
         return NotConfigured(f"API key refused (HTTP 401): {text}; check providers.{NAME}.api_key", **where)
