@@ -141,7 +141,8 @@ class ProviderRuntime:
         return ep
 
     def endpoint_states(self) -> list[EndpointState]:
-        return [self.endpoint_state(b) for b in self.endpoints]
+        """Every endpoint used so far: the configured ones, then any a plugin chose per call."""
+        return list(self._endpoints.values())
 
     def _listener(self, endpoint: str | None) -> Callable[[str, str, BreakerRecord], None]:
         name = self.name
