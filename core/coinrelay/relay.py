@@ -464,6 +464,8 @@ class Relay:
                 if previous is not None and self._notify_failover is not None:
                     self._notify_failover(FailoverHappened(category, previous[0], rt.name, previous[1]))
                 result, outcome, error = await self._call(rt, category, params, call_deadline, hops, attempts)
+                if self.state.shared:
+                    await self.state.flush()  # breaker transitions reach the other replicas now
                 if result is not None:
                     if not isinstance(result, expected):
                         error = f"plugin returned {type(result).__name__}, expected {expected.__name__}"
@@ -649,6 +651,8 @@ class Relay:
 
     async def health(self) -> dict[str, Any]:
         """Per provider and per endpoint: breaker, pause, success rate, latency, counts, last error."""
+        if self.state.shared:
+            await self.state.flush(force=True)  # fresh cluster-wide counts in status()
         out: dict[str, Any] = {"state_backend": self.state.status(), "providers": {}}
         for name, rt in self.providers.items():
             pause = await self.state.get_pause(name)

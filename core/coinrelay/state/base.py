@@ -77,6 +77,13 @@ class StateBackend(abc.ABC):
     async def publish_breaker(self, breaker: CircuitBreaker) -> None:  # noqa: B027 - optional hook
         """Share ``breaker``'s record after a transition (no-op when not shared)."""
 
+    async def flush(self, *, force: bool = False) -> None:  # noqa: B027 - optional hook
+        """Share pending breaker transitions (and, when due or ``force``, health counters).
+
+        The relay awaits it after each provider call, so a transition is visible to other
+        replicas before the call returns (no-op when not shared).
+        """
+
     async def acquire_probe(self, key: str, ttl: float) -> bool:
         """Take the cluster-wide half-open probe slot of ``key`` (always True when not shared)."""
         return True
