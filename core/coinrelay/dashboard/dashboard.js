@@ -35,9 +35,10 @@ function stateBadge(breaker, provider) {
   return [badge, ...extra];
 }
 
-function faultCell(p, faults) {
-  const mine = faults[p.name] || [];
+function faultCell(p, data) {
+  const mine = data.faults[p.name] || [];
   const cell = el("td", {class: "sandbox-only"});
+  if (!data.sandbox_providers.includes(p.name)) return cell;  // not imitated by the sandbox
   if (mine.length) cell.append(el("div", {class: "fault", "data-fault": mine.map(f => f.kind).join(",")},
     mine.map(f => f.kind + (mine.length > 1 || p.endpoints.length > 1 ? `@${f.mirror}` : "")).join(" ")));
   for (const kind of KINDS) cell.append(el("button", {"data-action": "inject", "data-provider": p.name, "data-kind": kind}, kind));
@@ -60,7 +61,7 @@ function renderProviders(data) {
       el("td", {class: "share"}, el("span", {class: "bar", style: `width:${Math.round(share * 80)}px`}), pct(share)),
       el("td", {}, `${p.successes} ok / ${p.failures} failed`),
       el("td", {class: "err"}, h.last_error || ""));
-    if (data.sandbox) tr.append(faultCell(p, data.faults));
+    if (data.sandbox) tr.append(faultCell(p, data));
     rows.push(tr);
     for (const ep of p.endpoints) {
       const eh = ep.health;

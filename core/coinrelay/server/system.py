@@ -112,6 +112,7 @@ async def dashboard_view(relay: Relay, listener: MetricsListener, sandbox: Sandb
         "generated_at": _now(),
         "sandbox": sandbox is not None,
         "faults": sandbox.faults() if sandbox is not None else {},
+        "sandbox_providers": list(sandbox.providers) if sandbox is not None else [],
         "ready": ready["ready"],
         "unavailable_categories": ready["unavailable_categories"],
         "providers": providers,
