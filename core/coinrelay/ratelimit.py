@@ -8,7 +8,10 @@ Two window kinds, chosen by :class:`~coinrelay.provider.RateLimit`:
   recent spends, bounded by ``limit`` entries.
 
 Either way the units spent in any provider window never exceed the effective limit
-(limit less headroom), including bursts. Usage headers from the provider (units it has
+(limit less headroom), including bursts. A sliding spend is kept for ``period`` plus a
+small slack (:func:`slack`, 10% of the period, at most 1 s): requests reach the provider
+a little after we count them, and a burst sent just as the previous one leaves our window
+would otherwise still be in the provider's. Usage headers from the provider (units it has
 counted for our IP, which may include other clients) raise the local count, never lower it.
 """
 
@@ -20,20 +23,26 @@ from collections import deque
 from .provider import RateLimit
 
 
+def slack(period: float) -> float:
+    """Seconds a sliding-window spend is kept beyond ``period`` (delivery jitter margin)."""
+    return min(0.1 * period, 1.0)
+
+
 class QuotaWindow:
     """One quota domain's local counter."""
 
-    __slots__ = ("_log", "_log_total", "index", "limit", "used")
+    __slots__ = ("_keep", "_log", "_log_total", "index", "limit", "used")
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
+        self._keep = limit.period + slack(limit.period)
         self.index = -1
         self.used = 0.0
         self._log: deque[tuple[float, float]] = deque()
         self._log_total = 0.0
 
     def _trim(self, now: float) -> None:
-        horizon = now - self.limit.period
+        horizon = now - self._keep
         log = self._log
         while log and log[0][0] <= horizon:
             self._log_total -= log.popleft()[1]
@@ -65,8 +74,8 @@ class QuotaWindow:
             for t, c in self._log:
                 freed += c
                 if freed >= need:
-                    return max(t + rl.period - now, 1e-3)
-            return rl.period
+                    return max(t + self._keep - now, 1e-3)
+            return self._keep
         self._log.append((now, cost))
         self._log_total += cost
         return 0.0

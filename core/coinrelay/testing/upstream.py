@@ -96,6 +96,7 @@ class FakeUpstream:
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-upstream", daemon=True)
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self.port = port
         self._started = False
 
@@ -150,6 +151,9 @@ class FakeUpstream:
         for w in list(self._writers):
             _abort(w)
         self._writers.clear()
+        for task in list(self._handlers):  # a blackholed request would sleep on forever
+            task.cancel()
+        self._handlers.clear()
         if server is not None:
             await server.wait_closed()
 
@@ -172,6 +176,9 @@ class FakeUpstream:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         try:
             while True:
                 try:
@@ -191,6 +198,8 @@ class FakeUpstream:
             return
         finally:
             self._writers.discard(writer)
+            if task is not None:
+                self._handlers.discard(task)
             if not writer.is_closing():
                 writer.close()
 
