@@ -132,6 +132,95 @@ class CacheSettings(BaseModel):
                 raise ValueError(f"{key}: seconds must be >= 0")
         return value
 
+class HedgingSettings(BaseModel):
+    """``[hedging]``: hedged requests, opt-in per category (``price = true``).
+
+    When the provider asked first has not answered after ``delay`` (seconds, or ``"p95"``:
+    its observed p95 latency for the category), the next candidate is asked in parallel;
+    the first good answer wins and the other is cancelled. ``budget`` hedges are earned
+    per call (token-style, at most ``burst`` saved up), so hedges stay under that share.
+    """
+
+    model_config = _Strict
+    price: bool = False
+    ohlcv: bool = False
+    volume: bool = False
+    orderbook: bool = False
+    metadata: bool = False
+    news: bool = False
+    sentiment: bool = False
+    technical: bool = False
+    prediction: bool = False
+    social: bool = False
+    delay: float | Literal["p95"] = "p95"
+    #: Delay used with ``delay = "p95"`` until 5 latencies are known (seconds).
+    fallback_delay: float = Field(0.5, gt=0)
+    #: Lower bound of a p95 delay (seconds): never hedge faster than this.
+    min_delay: float = Field(0.01, ge=0)
+    budget: float = Field(0.1, ge=0.0, le=1.0)
+    burst: int = Field(10, ge=1)
+
+    @field_validator("delay")
+    @classmethod
+    def _delay(cls, value: float | str) -> float | str:
+        if not isinstance(value, str) and value <= 0:
+            raise ValueError('delay must be > 0 seconds or "p95"')
+        return value
+
+    def categories(self) -> frozenset[str]:
+        """The categories with hedging on."""
+        return frozenset(c for c in ALL if getattr(self, c))
+
+
+class QualitySettings(BaseModel):
+    """``[quality]``: well-formed but wrong answers count as the provider's failure (``BadData``)."""
+
+    model_config = _Strict
+    #: Reject empty answers (no candles, no order-book levels, price <= 0).
+    enabled: bool = True
+    #: Per category: the provider's own timestamp may be at most this old (seconds).
+    max_age: dict[str, float] = Field(default_factory=dict)
+    #: Compare each price with the median of other providers' recent prices.
+    consensus_check: bool = False
+    #: Largest deviation from the median, in percent, before a price is rejected.
+    max_deviation_pct: float = Field(5.0, gt=0)
+    #: Seconds a provider's good price stays a reference for the consensus check.
+    reference_age: float = Field(30.0, gt=0)
+
+    @field_validator("max_age")
+    @classmethod
+    def _categories(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, seconds in value.items():
+            if key not in ALL:
+                raise ValueError(f"unknown category {key!r}; allowed: {', '.join(ALL)}")
+            if seconds <= 0:
+                raise ValueError(f"{key}: seconds must be > 0")
+        return value
+
+
+class ConsensusSettings(BaseModel):
+    """``[consensus]``: price from several providers at once, the median returned."""
+
+    model_config = _Strict
+    #: Every ``relay.price`` call is a consensus call (else only ``consensus=True`` calls).
+    enabled: bool = False
+    #: Agreeing answers needed; fewer is a failure (stale-if-error applies).
+    min_providers: int = Field(2, ge=2)
+
+
+class RetryBudgetSettings(BaseModel):
+    """``[retry_budget]``: failovers and hedges per first attempt, over a sliding window."""
+
+    model_config = _Strict
+    enabled: bool = True
+    #: Extra attempts allowed per first attempt in the window.
+    ratio: float = Field(0.2, ge=0.0)
+    #: Extra attempts always allowed per second, whatever the traffic.
+    min_per_second: float = Field(10.0, ge=0.0)
+    #: Window length in seconds.
+    window: float = Field(10.0, gt=0)
+
+
 
 class RelaySettings(BaseModel):
     """``[relay]``: call-wide behaviour."""
@@ -183,6 +272,10 @@ class Settings(BaseSettings):
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     chains: dict[str, list[Tier]] = Field(default_factory=dict)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    hedging: HedgingSettings = Field(default_factory=HedgingSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
+    consensus: ConsensusSettings = Field(default_factory=ConsensusSettings)
+    retry_budget: RetryBudgetSettings = Field(default_factory=RetryBudgetSettings)
     relay: RelaySettings = Field(default_factory=RelaySettings)
     state: StateSettings = Field(default_factory=StateSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)

@@ -18,11 +18,13 @@ For one call (:meth:`Relay.fetch`, or the per-category methods ``relay.price(...
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -34,8 +36,10 @@ from .config import ProviderSettings, Settings, load_settings
 from .context import ProviderContext
 from .errors import (
     AllProvidersFailed,
+    BadData,
     ConfigError,
     Forbidden,
+    InvalidRequest,
     InvalidResponse,
     NotConfigured,
     NotSupported,
@@ -45,6 +49,7 @@ from .errors import (
 )
 from .events import FailoverHappened, RequestFinished
 from .health import DEFAULT_LATENCY
+from .hedging import HedgePolicy
 from .models import (
     OHLCV,
     RESULT_TYPES,
@@ -57,12 +62,15 @@ from .models import (
     Result,
     Sentiment,
     Social,
+    Source,
     Technical,
     Volume,
 )
 from .plugins import hook_function, make_plugin_manager, notifier
-from .requests import cache_key, describe, validate
 from .provider import ProviderInfo
+from .quality import PriceBook, deviation_pct, median, problem
+from .requests import cache_key, describe, validate
+from .retry_budget import RetryBudget
 from .runtime import ProviderRuntime
 from .state.base import CacheEntry, Pause, StateBackend
 from .state.memory import MemoryState
@@ -80,6 +88,25 @@ DEFAULT_BAN_PAUSE = 120.0
 GEO_BLOCK_PAUSE = 3600.0
 #: Pause applied on HTTP 403 (firewall).
 FORBIDDEN_PAUSE = 600.0
+#: Internal outcome of a provider call refused by coinrelay's own rate budget (nothing sent).
+_LOCAL_BUDGET = "local_budget"
+_RETRY_SPENT = "retry budget exhausted: failing fast instead of adding load"
+
+
+class _Flight:
+    """One upstream fetch shared by every identical concurrent call (single flight).
+
+    The fetch runs in its own task; callers wait on it through ``asyncio.shield``, so one
+    caller's cancellation never cancels it for the others. When the last waiter leaves,
+    the fetch is cancelled — unless it is a background refresh (``keep``).
+    """
+
+    __slots__ = ("keep", "task", "waiters")
+
+    def __init__(self, task: asyncio.Task[Result], keep: bool) -> None:
+        self.task = task
+        self.waiters = 0
+        self.keep = keep
 #: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
 PROBE_PARAMS: dict[str, dict[str, Any]] = {
     "price": {"symbol": "BTC"}, "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
@@ -161,9 +188,29 @@ class Relay:
         self._build_providers()
         self._chains: dict[str, list[_Tier]] = {}
         self._build_chains()
-        self._inflight: dict[str, asyncio.Future[Result]] = {}
+        self._inflight: dict[str, _Flight] = {}
         self._stats: dict[tuple[str, str], list[float]] = {}
         self._closed = False
+        self._build_resilience()
+
+    def _build_resilience(self) -> None:
+        """Hedging, quality checks, consensus and the retry budget, from settings (see docs/resilience.md)."""
+        s = self.settings
+        self._swr = s.cache.enabled and s.cache.stale_while_revalidate
+        hedged = s.hedging.categories()
+        self._hedge: HedgePolicy | None = HedgePolicy(s.hedging) if hedged else None
+        self._hedged = hedged
+        rb = s.retry_budget
+        self._retry: RetryBudget | None = RetryBudget(
+            ratio=rb.ratio, min_per_second=rb.min_per_second, window=rb.window, clock=self.clock
+        ) if rb.enabled else None
+        q = s.quality
+        self._quality_on = q.enabled
+        self._max_age: dict[str, float] = dict(q.max_age)
+        self._checked = q.enabled or bool(q.max_age) or q.consensus_check
+        self._book: PriceBook | None = PriceBook(q.reference_age) if q.consensus_check else None
+        self._max_dev = Decimal(str(q.max_deviation_pct))
+        self._consensus_default = s.consensus.enabled
 
     # -- construction --------------------------------------------------------
 
@@ -290,6 +337,11 @@ class Relay:
         if self._closed:
             return
         self._closed = True
+        flights = [f.task for f in self._inflight.values()]
+        for task in flights:
+            task.cancel()
+        if flights:
+            await asyncio.gather(*flights, return_exceptions=True)
         await self.transport.aclose()
         await self.state.close()
 
@@ -352,59 +404,104 @@ class Relay:
     # -- the pipeline ---------------------------------------------------------------
 
     async def fetch(
-        self, category: str, *, hops: int = 0, deadline: float | None = None, **params: Any
+        self,
+        category: str,
+        *,
+        hops: int = 0,
+        deadline: float | None = None,
+        consensus: bool | None = None,
+        **params: Any,
     ) -> Result:
         """Fetch ``category`` with ``params`` (the category's parameters, see :mod:`coinrelay.requests`).
 
         :param hops: coinrelay deployments the request already passed through (HTTP API).
         :param deadline: seconds the whole call may take (default ``[relay] deadline``).
+        :param consensus: price only: ask several providers and return their median
+            (default ``[consensus] enabled``).
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
         :raises AllProvidersFailed: every provider failed and no stale value may be served.
         """
         if category not in RESULT_TYPES:
-            from .errors import InvalidRequest
-
             raise InvalidRequest("category", f"unknown category {category!r}; allowed: {', '.join(ALL)}")
         clean = validate(category, params)
         key = cache_key(category, clean)
+        if consensus is None:
+            consensus = self._consensus_default and category == "price"
+        elif consensus:
+            if category != "price":
+                raise InvalidRequest("consensus", f"only price has a consensus mode, not {category}")
+            key += "|consensus"
         settings = self.settings
-        cache_on = settings.cache.enabled
-        if cache_on:
+        entry: CacheEntry | None = None
+        if settings.cache.enabled:
             entry = await self.state.cache_get(key)
-            if entry is not None and self.clock.time() - entry.stored_at < settings.ttl(category):
-                return entry.value  # type: ignore[no-any-return]
-        else:
-            entry = None
-        inflight = self._inflight.get(key)
-        if inflight is not None:
-            return await asyncio.shield(inflight)
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[Result] = loop.create_future()
-        self._inflight[key] = fut
+            if entry is not None:
+                age = self.clock.time() - entry.stored_at
+                ttl = settings.ttl(category)
+                if age < ttl:
+                    return entry.value  # type: ignore[no-any-return]
+                if self._swr and age <= ttl + settings.max_stale(category):
+                    # stale-while-revalidate: answer now, refresh in the background (one per key)
+                    if key not in self._inflight:
+                        self._start_flight(key, category, clean, hops, deadline, consensus, entry, keep=True)
+                    return _stale_copy(entry, age, ())
+        flight = self._inflight.get(key)
+        if flight is None:
+            flight = self._start_flight(key, category, clean, hops, deadline, consensus, entry, keep=False)
+        flight.waiters += 1
         try:
-            result = await self._walk(category, clean, hops, deadline)
-        except (AllProvidersFailed, SymbolNotFound) as exc:
-            stale = self._stale(category, entry if entry is not None else
-                                (await self.state.cache_get(key) if cache_on else None), exc)
-            if stale is not None:
-                fut.set_result(stale)
-                return stale
-            fut.set_exception(exc)
-            fut.exception()
-            raise
-        except BaseException as exc:
-            fut.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
-            fut.exception()
+            return await asyncio.shield(flight.task)
+        except asyncio.CancelledError:
+            task = flight.task
+            if not task.done() and flight.waiters == 1 and not flight.keep:
+                task.cancel()  # the last waiter left: nobody needs the answer
+                if self._inflight.get(key) is flight:
+                    del self._inflight[key]  # a new caller starts afresh, not on a cancelled fetch
             raise
         finally:
-            if self._inflight.get(key) is fut:
-                del self._inflight[key]
-        if cache_on:
+            flight.waiters -= 1
+
+    def _start_flight(
+        self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None,
+        consensus: bool, entry: CacheEntry | None, *, keep: bool,
+    ) -> _Flight:
+        task = asyncio.get_running_loop().create_task(
+            self._fly(key, category, params, hops, deadline, consensus, entry))
+        flight = self._inflight[key] = _Flight(task, keep)
+        task.add_done_callback(functools.partial(self._landed, key, flight))
+        return flight
+
+    def _landed(self, key: str, flight: _Flight, task: asyncio.Task[Result]) -> None:
+        if self._inflight.get(key) is flight:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: a background refresh may have no waiter
+
+    async def _fly(
+        self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None,
+        consensus: bool, entry: CacheEntry | None,
+    ) -> Result:
+        """One shared fetch: walk the chain, cache the answer, or fall back to a stale value."""
+        try:
+            if consensus or (self._book is not None and category == "price" and self._needs_references(params)):
+                result = await self._walk_consensus(category, params, hops, deadline)
+            elif category in self._hedged:
+                result = await self._walk_hedged(category, params, hops, deadline)
+            else:
+                result = await self._walk(category, params, hops, deadline)
+        except AllProvidersFailed as exc:
+            if self.settings.cache.enabled:
+                latest = await self.state.cache_get(key)
+                stale = self._stale(category, latest if latest is not None else entry, exc)
+                if stale is not None:
+                    return stale
+            raise
+        settings = self.settings
+        if settings.cache.enabled:
             keep = settings.ttl(category) + settings.max_stale(category)
             if keep > 0:
                 await self.state.cache_set(key, CacheEntry(result, self.clock.time()), keep)
-        fut.set_result(result)
         return result
 
     def _stale(self, category: str, entry: CacheEntry | None, exc: Exception) -> Result | None:
@@ -413,11 +510,7 @@ class Relay:
         age = self.clock.time() - entry.stored_at
         if age > self.settings.ttl(category) + self.settings.max_stale(category):
             return None
-        value = entry.value.model_copy(deep=True)
-        value.source.stale = True
-        value.source.age = round(age, 3)
-        value.source.attempts = list(exc.attempts) + value.source.attempts
-        return value  # type: ignore[no-any-return]
+        return _stale_copy(entry, age, exc.attempts)
 
     async def _skip_reason(self, rt: ProviderRuntime) -> str | None:
         if rt.configured_reason is not None:
@@ -451,6 +544,8 @@ class Relay:
         any_failure = False
         previous: tuple[str, str] | None = None
         expected = RESULT_TYPES[category]
+        retry = self._retry
+        sent = False
         for tier in tiers:
             for rt in tier.order():
                 reason = await self._skip_reason(rt)
@@ -461,6 +556,15 @@ class Relay:
                     rt.breaker.release_probe()
                     attempts.append(Attempt(provider=rt.name, outcome="timeout", error="call deadline reached"))
                     raise AllProvidersFailed(category, attempts, reason=f"deadline of {budget:g}s reached")
+                if retry is not None:
+                    if not any_failure:
+                        if not sent:
+                            retry.first_attempt()
+                    elif not retry.try_extra():
+                        rt.breaker.release_probe()
+                        attempts.append(Attempt(provider=rt.name, outcome="skipped", error=_RETRY_SPENT))
+                        raise AllProvidersFailed(category, attempts, reason=_RETRY_SPENT)
+                sent = True
                 if previous is not None and self._notify_failover is not None:
                     self._notify_failover(FailoverHappened(category, previous[0], rt.name, previous[1]))
                 result, outcome, error = await self._call(rt, category, params, call_deadline, hops, attempts)
@@ -476,7 +580,7 @@ class Relay:
                     return result
                 if outcome == "timeout":
                     raise AllProvidersFailed(category, attempts, reason=f"deadline of {budget:g}s reached")
-                if outcome != "unsupported":
+                if outcome != "unsupported" and outcome != _LOCAL_BUDGET:
                     any_failure = True
                 previous = (rt.name, f"{outcome}: {error}" if error else outcome)
         if not any_failure and attempts and all(a.outcome in ("unsupported", "skipped") for a in attempts) and any(
@@ -484,6 +588,236 @@ class Relay:
         ):
             raise SymbolNotFound(category, what, attempts)
         raise AllProvidersFailed(category, attempts)
+
+    def _check(self, rt: ProviderRuntime, category: str, result: Result) -> str | None:
+        """The data-quality problem of ``result`` (see :mod:`coinrelay.quality`), else ``None``."""
+        max_age = self._max_age.get(category)
+        if self._quality_on or max_age is not None:
+            found = problem(result, self.clock.time(), max_age)
+            if found is not None:
+                return found
+        book = self._book
+        if book is not None and isinstance(result, Price):
+            now = self.clock.monotonic()
+            refs = book.references(result.symbol, result.quote, now, exclude=rt.name)
+            if refs:
+                med = median(refs)
+                dev = deviation_pct(result.price, med)
+                if dev > self._max_dev:
+                    return (f"price {result.price} is {dev:.2f}% off the median {med} of {len(refs)} other "
+                            f"provider(s) (max {self._max_dev}%)")
+                book.record(result.symbol, result.quote, rt.name, result.price, now)
+        return None
+
+    def _needs_references(self, params: Mapping[str, Any]) -> bool:
+        """Consensus check: too few recent prices of this pair to judge one answer alone?"""
+        book = self._book
+        assert book is not None
+        return len(book.references(params["symbol"], params["quote"], self.clock.monotonic())) < 2
+
+    def _candidates(self, category: str) -> list[ProviderRuntime]:
+        return [rt for tier in self._chains.get(category) or [] for rt in tier.order()]
+
+    async def _launch(
+        self, order: list[ProviderRuntime], pos: int, category: str, params: Mapping[str, Any],
+        call_deadline: float, hops: int, attempts: list[Attempt], running: dict[asyncio.Task[Any], ProviderRuntime],
+        extra: bool,
+    ) -> int:
+        """Start the next available candidate from ``order[pos:]`` as a task; returns the new ``pos``.
+
+        ``extra`` marks a failover or hedge, paid from the retry budget. ``pos`` is
+        ``len(order)`` when nothing is left to start.
+        """
+        while pos < len(order):
+            rt = order[pos]
+            pos += 1
+            reason = await self._skip_reason(rt)
+            if reason is not None:
+                attempts.append(Attempt(provider=rt.name, outcome="skipped", error=reason))
+                continue
+            retry = self._retry
+            if retry is not None:
+                if not extra:
+                    retry.first_attempt()
+                elif not retry.try_extra():
+                    rt.breaker.release_probe()
+                    attempts.append(Attempt(provider=rt.name, outcome="skipped", error=_RETRY_SPENT))
+                    return len(order)
+            task = asyncio.get_running_loop().create_task(
+                self._call(rt, category, params, call_deadline, hops, attempts))
+            running[task] = rt
+            return pos
+        return pos
+
+    @staticmethod
+    async def _cancel_all(running: dict[asyncio.Task[Any], ProviderRuntime], attempts: list[Attempt]) -> None:
+        """Cancel the calls still running (losers of a hedge, or the caller left) and wait for them."""
+        if not running:
+            return
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        for rt in running.values():
+            attempts.append(Attempt(provider=rt.name, outcome="cancelled", error="another provider answered first"))
+        running.clear()
+
+    def _final_error(self, category: str, params: Mapping[str, Any], attempts: list[Attempt], any_failure: bool,
+                     reason: str | None = None) -> Exception:
+        if not any_failure and reason is None and any(a.outcome == "unsupported" for a in attempts) and all(
+            a.outcome in ("unsupported", "skipped") for a in attempts
+        ):
+            return SymbolNotFound(category, describe(category, params), attempts)
+        return AllProvidersFailed(category, attempts, reason=reason)
+
+    async def _walk_hedged(self, category: str, params: dict[str, Any], hops: int, deadline: float | None) -> Result:
+        """The chain walk with hedging: a slow provider gets company after the hedge delay."""
+        policy = self._hedge
+        assert policy is not None
+        order = self._candidates(category)
+        if not order:
+            raise AllProvidersFailed(category, [], reason=f"no provider serves {category} (chain is empty)")
+        budget = deadline if deadline is not None else self.settings.relay.deadline
+        call_deadline = time.monotonic() + budget
+        attempts: list[Attempt] = []
+        running: dict[asyncio.Task[Any], ProviderRuntime] = {}
+        expected = RESULT_TYPES[category]
+        any_failure = False
+        policy.budget.earn()
+        try:
+            pos = await self._launch(order, 0, category, params, call_deadline, hops, attempts, running, False)
+            hedge_at: float | None = None
+            if running and pos < len(order):
+                last = next(reversed(running.values()))
+                hedge_at = time.monotonic() + policy.delay(last.category_health.get(category))
+            while running:
+                now = time.monotonic()
+                wait_until = call_deadline if hedge_at is None else min(hedge_at, call_deadline)
+                done, _ = await asyncio.wait(running, timeout=max(wait_until - now, 0.0),
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if not done:
+                    if time.monotonic() >= call_deadline:
+                        for rt in running.values():
+                            attempts.append(Attempt(provider=rt.name, outcome="timeout", error="call deadline reached"))
+                        for task in running:
+                            task.cancel()
+                        await asyncio.gather(*running, return_exceptions=True)
+                        running.clear()
+                        raise AllProvidersFailed(category, attempts, reason=f"deadline of {budget:g}s reached")
+                    hedge_at = None
+                    if policy.budget.take():  # hedge: ask the next candidate too
+                        pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts,
+                                                 running, True)
+                        if pos < len(order):
+                            last = next(reversed(running.values()))
+                            hedge_at = time.monotonic() + policy.delay(last.category_health.get(category))
+                    continue
+                for task in done:
+                    rt = running.pop(task)
+                    result, outcome, _error = task.result()
+                    if result is not None:
+                        if isinstance(result, expected):
+                            await self._cancel_all(running, attempts)
+                            return result
+                        error = f"plugin returned {type(result).__name__}, expected {expected.__name__}"
+                        self._record_failure(rt, category, InvalidResponse(error, provider=rt.name), attempts, 0.0)
+                        any_failure = True
+                    elif outcome != "unsupported" and outcome != _LOCAL_BUDGET:
+                        any_failure = True
+                if not running:  # everyone asked has failed: fail over
+                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts, running,
+                                             any_failure)
+                    hedge_at = None
+                    if running and pos < len(order):
+                        last = next(reversed(running.values()))
+                        hedge_at = time.monotonic() + policy.delay(last.category_health.get(category))
+            spent = any(a.error == _RETRY_SPENT for a in attempts)
+            raise self._final_error(category, params, attempts, any_failure, _RETRY_SPENT if spent else None)
+        finally:
+            await self._cancel_all(running, attempts)
+
+    async def _walk_consensus(
+        self, category: str, params: dict[str, Any], hops: int, deadline: float | None
+    ) -> Result:
+        """Price from ``[consensus] min_providers`` agreeing providers: their median, with spread and names.
+
+        Answers off the largest agreeing group by more than ``[quality] max_deviation_pct``
+        are :class:`~coinrelay.errors.BadData` (breaker failure); more providers are asked
+        until enough agree or the chain is exhausted.
+        """
+        need = self.settings.consensus.min_providers
+        order = self._candidates(category)
+        budget = deadline if deadline is not None else self.settings.relay.deadline
+        call_deadline = time.monotonic() + budget
+        attempts: list[Attempt] = []
+        running: dict[asyncio.Task[Any], ProviderRuntime] = {}
+        answers: list[tuple[ProviderRuntime, Price]] = []
+        any_failure = False
+        pos = 0
+        good: list[tuple[ProviderRuntime, Price]] = []
+        try:
+            while True:
+                good = self._agreeing(answers)
+                if len(good) >= need:
+                    break
+                while len(running) + len(good) < need and pos < len(order):
+                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts, running,
+                                             any_failure)
+                if not running:
+                    break
+                remaining = call_deadline - time.monotonic()
+                done, _ = await asyncio.wait(running, timeout=max(remaining, 0.0), return_when=asyncio.FIRST_COMPLETED)
+                if not done:
+                    break
+                for task in done:
+                    rt = running.pop(task)
+                    result, outcome, _error = task.result()
+                    if isinstance(result, Price):
+                        answers.append((rt, result))
+                    elif outcome != "unsupported" and outcome != _LOCAL_BUDGET:
+                        any_failure = True
+        finally:
+            await self._cancel_all(running, attempts)
+        if len(good) < need:
+            if not answers:
+                raise self._final_error(category, params, attempts, any_failure)
+            raise AllProvidersFailed(category, attempts,
+                                     reason=f"consensus needs {need} agreeing providers, got {len(good)}")
+        prices = [p.price for _, p in good]
+        med = median(prices)
+        chosen = {id(p) for _, p in good}
+        for rt, p in answers:
+            if id(p) not in chosen:
+                dev = deviation_pct(p.price, med)
+                err = BadData(f"price {p.price} is {dev:.2f}% off the consensus median {med} of {len(good)} "
+                              f"providers (max {self._max_dev}%)", provider=rt.name, endpoint=p.source.endpoint)
+                self._record_failure(rt, category, err, attempts, 0.0, endpoint=p.source.endpoint)
+        now = self.clock.monotonic()
+        book = self._book
+        if book is not None:
+            for rt, p in good:
+                book.record(p.symbol, p.quote, rt.name, p.price, now)
+        closest = min(good, key=lambda g: abs(g[1].price - med))[1]
+        stamps = [p.timestamp for _, p in good if p.timestamp is not None]
+        return Price(
+            symbol=closest.symbol, quote=closest.quote, requested_quote=closest.requested_quote, price=med,
+            timestamp=max(stamps) if stamps else None, spread=max(prices) - min(prices),
+            providers=[rt.name for rt, _ in good],
+            source=Source(provider=closest.source.provider, endpoint=closest.source.endpoint,
+                          sandbox=closest.source.sandbox, attempts=attempts),
+        )
+
+    def _agreeing(self, answers: list[tuple[ProviderRuntime, Price]]) -> list[tuple[ProviderRuntime, Price]]:
+        """The largest group of answers within ``max_deviation_pct`` of each other's median."""
+        best: list[tuple[ProviderRuntime, Price]] = []
+        limit = self._max_dev
+        for _, anchor in answers:
+            group = [a for a in answers if deviation_pct(a[1].price, anchor.price) <= limit]
+            if len(group) > len(best):
+                med = median(p.price for _, p in group)
+                group = [a for a in group if deviation_pct(a[1].price, med) <= limit]
+                if len(group) > len(best):
+                    best = group
+        return best
 
     async def _call(
         self,
@@ -510,11 +844,13 @@ class Relay:
             return self._no_penalty(rt, category, ctx, attempts, "skipped", exc.message, started)
         except RateLimited as exc:
             rt.breaker.release_probe()
-            if not exc.local:
-                default = DEFAULT_BAN_PAUSE if exc.banned else DEFAULT_RATE_LIMIT_PAUSE
-                wait = exc.retry_after if exc.retry_after is not None else default
-                kind = "banned" if exc.banned else "rate_limited"
-                await self.state.set_pause(rt.name, Pause(self.clock.time() + wait, exc.message, kind))
+            if exc.local:  # our own budget: nothing was sent, route elsewhere, no pause
+                self._no_penalty(rt, category, ctx, attempts, "rate_limited", exc.message, started)
+                return None, _LOCAL_BUDGET, exc.message
+            default = DEFAULT_BAN_PAUSE if exc.banned else DEFAULT_RATE_LIMIT_PAUSE
+            wait = exc.retry_after if exc.retry_after is not None else default
+            kind = "banned" if exc.banned else "rate_limited"
+            await self.state.set_pause(rt.name, Pause(self.clock.time() + wait, exc.message, kind))
             return self._no_penalty(rt, category, ctx, attempts, "rate_limited", exc.message, started)
         except Forbidden as exc:
             rt.breaker.release_probe()
@@ -546,6 +882,13 @@ class Relay:
         if result is None:
             rt.breaker.release_probe()
             return self._no_penalty(rt, category, ctx, attempts, "unsupported", "symbol not served", started)
+        if self._checked:
+            found = self._check(rt, category, result)
+            if found is not None:
+                bad = BadData(found, provider=rt.name, endpoint=ctx.last_endpoint)
+                attempts.extend(ctx.attempts)
+                self._record_failure(rt, category, bad, attempts, latency, endpoint=ctx.last_endpoint)
+                return None, bad.outcome, bad.message
         # success
         rt.breaker.record_success()
         rt.health.record_success(latency)
@@ -702,6 +1045,15 @@ class Relay:
                 "share": round(ok / served[category], 4) if served.get(category) else 0.0,
             }
         return {"providers": per, "served": served}
+
+
+def _stale_copy(entry: CacheEntry, age: float, attempts: Iterable[Attempt]) -> Result:
+    """A copy of a cached value flagged ``source.stale`` with its ``source.age`` (seconds)."""
+    value: Result = entry.value.model_copy(deep=True)
+    value.source.stale = True
+    value.source.age = round(age, 3)
+    value.source.attempts = list(attempts) + value.source.attempts
+    return value
 
 
 def _iso(ts: float | None) -> str | None:
