@@ -580,14 +580,78 @@ def test_sandbox_is_closed_when_the_command_fails(env, fake_sandbox):
     assert fake_sandbox.events == ["start", "apply", "close"]
 
 
-def test_serve_sandbox(env, fake_server, fake_sandbox):
+def test_serve_sandbox_is_left_to_the_server(env, fake_server, fake_sandbox):
+    # server.run(sandbox=True) starts its own Sandbox (the dashboard injects faults into it).
     result = env.run("serve", "--sandbox")
     assert result.exit_code == 0, result.output
     assert fake_server[0]["sandbox"] is True
-    assert fake_server[0]["settings"].providers["alpha"].endpoints == [env.beta.url]
-    assert fake_sandbox.events == ["start", "apply", "close"]
+    assert fake_server[0]["settings"].providers["alpha"].endpoints == [env.alpha.url]
+    assert fake_sandbox.events == []
 
 
 def test_settings_loader_is_the_documented_one(env):
     # ``--config`` and the loader agree on what the file says (no CLI-only parsing).
     assert load_settings(env.config).chains["sentiment"] == ["beta", "alpha"]
+
+
+# -- real end to end: the installed plugins against the real sandbox, a real server ---------------
+
+
+@pytest.fixture
+def real_plugins(monkeypatch, tmp_path):
+    for var in ("COINRELAY_LOAD_PLUGINS", "COINRELAY_CONFIG", "COINRELAY_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)  # no ./coinrelay.toml
+
+
+def test_real_sandbox_price(real_plugins):
+    result = CliRunner().invoke(cli, ["price", "BTC", "--sandbox", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["symbol"] == "BTC" and float(data["price"]) > 0
+    assert data["source"]["sandbox"] is True
+    assert data["source"]["endpoint"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.slow
+def test_real_serve_answers_then_stops_on_sigint(real_plugins, tmp_path):
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    coinrelay = Path(sys.executable).with_name("coinrelay")
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(coinrelay), "serve", "--sandbox", "--port", str(port)],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            body = None
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and proc.poll() is None:
+                url = f"http://127.0.0.1:{port}/api/v1/price?symbol=BTC"
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as resp:
+                        body = json.loads(resp.read())
+                    break
+                except OSError:
+                    time.sleep(0.2)  # polling for the server to bind, not waiting on a breaker
+            assert body is not None, log.read_text()
+            assert body["symbol"] == "BTC" and body["source"]["sandbox"] is True
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    assert proc.returncode in (0, 130), log.read_text()

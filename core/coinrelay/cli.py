@@ -71,7 +71,7 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1, detail: list[str] | None = None) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # per error, not per class
         self.detail = detail or []
 
     def show(self, file: Any = None) -> None:
@@ -398,13 +398,14 @@ def serve_command(config: str | None, host: str | None, port: int | None, sandbo
         from . import server
     except ImportError as exc:
         raise CliError(f"serve needs the server extra (pip install 'coinrelay[server]'): {exc}", 1) from None
-    with _settings(config, sandbox) as settings:
-        server.run(
-            settings,
-            host=host or settings.server.host,
-            port=port if port is not None else settings.server.port,
-            sandbox=sandbox,
-        )
+    # server.run starts (and closes) the sandbox itself: it also drives the dashboard's fault injection.
+    settings = load_settings(config)
+    server.run(
+        settings,
+        host=host or settings.server.host,
+        port=port if port is not None else settings.server.port,
+        sandbox=sandbox,
+    )
 
 
 # -- new-provider --------------------------------------------------------------------------
@@ -559,7 +560,7 @@ def render_health(console: Any, report: dict[str, Any]) -> None:
         )
         for ep in prov.get("endpoints", []):
             eh = ep["health"]
-            erate = eh.get("success_rate")
+            erate = eh.get("success_rate") if eh.get("requests") else None
             table.add_row(
                 "",
                 "",
