@@ -51,7 +51,7 @@ def make_handler(relay: Relay, category: str) -> Handler:
     async def handler(request: Request) -> Response:
         try:
             query = request.query_params
-            params = dict(query)
+            params: dict[str, Any] = dict(query)
             if len(params) != len(query.multi_items()):
                 twice = next(k for k in params if len(query.getlist(k)) > 1)
                 raise InvalidRequest(twice, "given more than once")

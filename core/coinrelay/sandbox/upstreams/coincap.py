@@ -32,6 +32,11 @@ INTERVALS = {
 }
 
 
+def _s(value: float) -> str:
+    """CoinCap's number format: a string with 16 decimals."""
+    return assets.fmt(value, 16)
+
+
 def _envelope(data: Any) -> Reply:
     return ok({"data": data, "timestamp": ms(assets.now())})
 
@@ -45,19 +50,18 @@ def _not_found(what: str) -> Reply:
 def _asset(a: assets.Asset) -> dict[str, Any]:
     tpl = body(P, "v3_asset_bitcoin_2025.json")["data"]
     p = assets.price(a.symbol, "USD") or 0.0
-    f = lambda v: assets.fmt(v, 16)  # noqa: E731
-    values = {
+    values: dict[str, Any] = {
         "id": a.coincap,
         "rank": str(a.rank),
         "symbol": a.symbol,
         "name": a.name,
-        "supply": f(a.supply),
-        "maxSupply": f(a.max_supply) if a.max_supply else None,
-        "marketCapUsd": f(p * a.supply),
-        "volumeUsd24Hr": f(assets.volume_usd(a.symbol) * p / a.usd),
-        "priceUsd": f(p),
-        "changePercent24Hr": f(assets.change_pct(a.symbol)),
-        "vwap24Hr": f(p * 0.998),
+        "supply": _s(a.supply),
+        "maxSupply": _s(a.max_supply) if a.max_supply else None,
+        "marketCapUsd": _s(p * a.supply),
+        "volumeUsd24Hr": _s(assets.volume_usd(a.symbol) * p / a.usd),
+        "priceUsd": _s(p),
+        "changePercent24Hr": _s(assets.change_pct(a.symbol)),
+        "vwap24Hr": _s(p * 0.998),
         "explorer": f"https://explorer.example/{a.coincap}",
         "tokens": {},
     }
@@ -86,7 +90,7 @@ def _history(req: Request, a: assets.Asset) -> Reply:
     end = int(req.query["end"]) / 1000 if req.query.get("end", "").isdigit() else now
     start = int(req.query["start"]) / 1000 if req.query.get("start", "").isdigit() else end - 86400
     first = math.ceil(start / step) * step
-    rows = []
+    rows: list[dict[str, Any]] = []
     t = first
     while t <= end and len(rows) < 2000:
         rows.append(
@@ -113,15 +117,14 @@ def _candles(req: Request) -> Reply:
         return _envelope([])
     seconds = INTERVALS[interval]
     tpl = body(P, "v2_candles_docs.json")["data"][0]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in assets.candles(base.symbol, quote.symbol, seconds, 100):
-        f = lambda v: assets.fmt(v, 16)  # noqa: E731
         values = {
-            "open": f(c.open),
-            "high": f(c.high),
-            "low": f(c.low),
-            "close": f(c.close),
-            "volume": f(c.volume),
+            "open": _s(c.open),
+            "high": _s(c.high),
+            "low": _s(c.low),
+            "close": _s(c.close),
+            "volume": _s(c.volume),
             "period": ms(c.open_time),
         }
         rows.append({k: values[k] for k in tpl})

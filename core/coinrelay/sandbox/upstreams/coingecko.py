@@ -42,7 +42,10 @@ def _simple_price(req: Request) -> Reply:
     currencies = [c.strip().lower() for c in req.query.get("vs_currencies", "").split(",") if c.strip()]
     if not currencies:
         return error({"error": "Missing parameter vs_currencies"}, 400)
-    flag = lambda name: req.query.get(name, "false").lower() == "true"  # noqa: E731
+
+    def flag(name: str) -> bool:
+        return req.query.get(name, "false").lower() == "true"
+
     out: dict[str, Any] = {}
     for a in _ids(req):
         row: dict[str, Any] = {}

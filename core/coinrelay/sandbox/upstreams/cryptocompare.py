@@ -177,7 +177,7 @@ def _news(req: Request) -> Reply:
                     },
                 }
             )
-    rows.sort(key=lambda r: -int(r["published_on"]))
+    rows.sort(key=lambda r: -int(str(r["published_on"])))
     return ok(
         {
             "Type": 100,
