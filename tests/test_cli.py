@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 import coinrelay.cli as cli_module
 from coinrelay.categories import ALL
-from coinrelay.cli import MASK, cli, mask_secrets
-from coinrelay.config import load_settings
+from coinrelay.cli import cli
+from coinrelay.config import MASK, ProviderSettings, Settings, load_settings
 from coinrelay.testing import FakeUpstream, Fault, Reply
 
 PLUGIN_SOURCE = '''
@@ -447,18 +447,13 @@ def test_config_uses_coinrelay_config_env(env, monkeypatch):
     assert json.loads(result.stdout)["source"] == str(env.config)
 
 
-def test_mask_secrets_masks_declared_and_secret_looking_keys():
-    data = {
-        "providers": {"x": {"endpoints": ["http://h"], "passphrase": "p", "region": "eu", "token": None, "custom": "c"}}
-    }
-    out = mask_secrets(data, {("x", "custom")})
-    assert out["providers"]["x"] == {
-        "endpoints": ["http://h"],
-        "passphrase": MASK,
-        "region": "eu",
-        "token": None,
-        "custom": MASK,
-    }
+def test_masked_config_hides_declared_and_secret_looking_keys():
+    settings = Settings(
+        providers={"x": ProviderSettings(endpoints=["http://h"], passphrase="p", region="eu", token=None, custom="c")}
+    )
+    out = settings.masked({"x": ("custom",)})["providers"]["x"]
+    assert (out["passphrase"], out["region"], out["token"], out["custom"]) == (MASK, "eu", None, MASK)
+    assert out["endpoints"] == ["http://h"]
 
 
 def test_health_table_and_json(env):

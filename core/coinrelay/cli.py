@@ -349,13 +349,12 @@ def config_command(config: str | None, as_json: bool) -> None:
     """Validate the config and print the effective configuration, secrets masked."""
     settings = load_settings(config)
 
-    async def check() -> set[tuple[str, str]]:
+    async def check() -> dict[str, tuple[str, ...]]:
         # Building the relay validates what only the plugins know: their options and the chains.
         async with _relay(settings) as relay:
-            return {(name, key) for name, rt in relay.providers.items() for key in rt.info.credentials}
+            return {name: rt.info.credentials for name, rt in relay.providers.items()}
 
-    credentials = _run(check())
-    data = mask_secrets(settings.masked(), credentials)
+    data = settings.masked(_run(check()))
     if as_json:
         _echo_json({"source": settings.source_path, "config": data})
         return
@@ -364,24 +363,6 @@ def config_command(config: str | None, as_json: bool) -> None:
 
 
 #: Option names treated as secrets even when no loaded plugin declares them.
-_SECRET_WORDS = ("key", "secret", "token", "password", "passphrase")
-MASK = "**********"
-
-
-def mask_secrets(data: dict[str, Any], credentials: set[tuple[str, str]]) -> dict[str, Any]:
-    """Mask ``providers.<name>.<key>`` when the plugin declares ``key`` a credential or its name looks secret."""
-    providers = data.get("providers") or {}
-    for name, section in providers.items():
-        if not isinstance(section, dict):
-            continue
-        for key, value in section.items():
-            if value in (None, "", MASK):
-                continue
-            if (name, key) in credentials or any(w in key.lower() for w in _SECRET_WORDS):
-                section[key] = MASK
-    return data
-
-
 # -- serve ------------------------------------------------------------------------------
 
 
@@ -615,4 +596,4 @@ def main(argv: list[str] | None = None) -> NoReturn:
     sys.exit(0)  # pragma: no cover - cli.main exits
 
 
-__all__ = ["cli", "main", "mask_secrets", "render_health", "render_result", "to_toml"]
+__all__ = ["cli", "main", "render_health", "render_result", "to_toml"]

@@ -13,6 +13,8 @@ Every error names the file, the key and what is allowed (:class:`~coinrelay.erro
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable, Mapping
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +35,9 @@ CONFIG_ENV = "COINRELAY_CONFIG"
 LOAD_PLUGINS_ENV = "COINRELAY_LOAD_PLUGINS"
 
 _Strict = ConfigDict(extra="forbid")
+#: What a masked secret reads as.
+MASK = "**********"
+_SECRET_NAME = re.compile(r"key|secret|token|passw|passphrase", re.IGNORECASE)
 
 
 class BreakerSettings(BaseModel):
@@ -331,9 +336,20 @@ class Settings(BaseSettings):
     def max_stale(self, category: str) -> float:
         return self.cache.max_stale.get(category, DEFAULT_MAX_STALE.get(category, 0.0))
 
-    def masked(self) -> dict[str, Any]:
-        """The effective config as plain data, secrets masked."""
+    def masked(self, credentials: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
+        """The effective config as plain data, secrets masked.
+
+        Masked: ``api_key``, any provider option whose name says it is a secret (key, secret,
+        token, password, passphrase), and the keys each plugin declares in ``credentials``
+        (``{provider: keys}``, from ``ProviderInfo.credentials``).
+        """
         data = self.model_dump(mode="json", exclude={"source_path"})
+        declared = credentials or {}
+        for name, section in data.get("providers", {}).items():
+            secret = set(declared.get(name, ()))
+            for key, value in section.items():
+                if value is not None and (key in secret or _SECRET_NAME.search(key)):
+                    section[key] = MASK
         return data
 
 
