@@ -56,6 +56,7 @@ from ..clock import Clock
 from ..config import StateSettings
 from ..models import RESULT_TYPES, Result
 from ..provider import RateLimit
+from ..ratelimit import slack
 from .base import CacheEntry, Pause, StateBackend
 from .memory import MemoryState
 
@@ -69,7 +70,7 @@ KEYS_DOC = {
     "<p>:probe:<key>": "replica id holding the half-open probe; PX = probe_timeout",
     "<p>:pause:<provider>": "JSON Pause; PX = until the pause ends",
     "<p>:quota:<domain>:w:<index>": "aligned window counter; PX = window left + one period",
-    "<p>:quota:<domain>:log": "sliding window spends (zset); PX = period + 1 s after the last write",
+    "<p>:quota:<domain>:log": "sliding window spends (zset); PX = period + slack + 1 s after the last write",
     "<p>:quota:<domain>:total": "sliding window running total; same PX as its log",
     "<p>:cache:<key>": "JSON result + type + stored_at; PX = ttl + max_stale",
     "<p>:health": "hash <key>|requests/successes/failures; PX = 24 h, renewed at each publish",
@@ -110,7 +111,7 @@ return 0
 """
 
 #: KEYS[1] log (zset: score = time, member = "<cost>|<id>"), KEYS[2] running total.
-#: ARGV: mode (spend|observe|remaining), now, period, amount, cap, member id, ttl_ms.
+#: ARGV: mode (spend|observe|remaining), now, period (kept, slack included), amount, cap, member id, ttl_ms.
 #: Returns {granted, total, wait}.
 _SLIDING = """
 local mode = ARGV[1]
@@ -645,14 +646,15 @@ class RedisState(StateBackend):
 
     async def _sliding_call(self, mode: str, domain: str, amount: float, limit: RateLimit) -> list[Any]:
         member = f"{self.replica_id}:{next(self._seq)}"
+        keep = limit.period + slack(limit.period)  # like QuotaWindow: a spend counts a little past the period
         args: list[str | int | float] = [
             mode,
             repr(self.clock.time()),
-            repr(float(limit.period)),
+            repr(float(keep)),
             repr(float(amount)),
             limit.effective_limit,
             member,
-            _ms(limit.period + 1.0),
+            _ms(keep + 1.0),
         ]
         result: list[Any] = await self._sliding(keys=self._sliding_keys(domain), args=args)
         return result
