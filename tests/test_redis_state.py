@@ -340,6 +340,24 @@ async def test_unreachable_redis_falls_back_to_local_state_quickly_and_logs_once
     assert len(warnings) == 1 and "unreachable" in warnings[0].getMessage()
 
 
+async def test_during_an_outage_each_replica_keeps_to_its_share_of_the_budget(make_state) -> None:
+    server = RedisServer().start()
+    try:
+        clock = FakeClock(T0)
+        a, b = make_state(clock, url=server.url), make_state(clock, url=server.url)
+        await a.flush(force=True)  # heartbeats: two replicas alive
+        await b.flush(force=True)
+        await a.flush(force=True)
+        assert a.status()["replicas"] == 2
+        server.stop()
+        rl = RateLimit(limit=10, period=60.0, aligned=True)
+        waits = [await a.spend("d", 1, rl) for _ in range(8)]
+        assert a.status()["connected"] is False
+        assert sum(1 for w in waits if w == 0.0) == 5  # 10 / 2 replicas
+    finally:
+        server.close()
+
+
 def test_password_in_the_url_never_reaches_status() -> None:
     st = RedisState(
         StateSettings(backend="redis", url="redis://user:s3cret@127.0.0.1:1/0"), FakeClock(), max_cache_entries=10
