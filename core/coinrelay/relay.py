@@ -18,7 +18,6 @@ For one call (:meth:`Relay.fetch`, or the per-category methods ``relay.price(...
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import time
@@ -96,17 +95,20 @@ _RETRY_SPENT = "retry budget exhausted: failing fast instead of adding load"
 class _Flight:
     """One upstream fetch shared by every identical concurrent call (single flight).
 
-    The fetch runs in its own task; callers wait on it through ``asyncio.shield``, so one
-    caller's cancellation never cancels it for the others. When the last waiter leaves,
-    the fetch is cancelled — unless it is a background refresh (``keep``).
+    The fetch runs in its own task; each caller waits on a future of its own, which the
+    task resolves in its last step (one event-loop iteration sooner than ``asyncio.shield``
+    would), so one caller's cancellation never cancels the fetch for the others. When the
+    last waiter leaves, the fetch is cancelled — unless it is a background refresh (``keep``).
     """
 
     __slots__ = ("keep", "task", "waiters")
 
-    def __init__(self, task: asyncio.Task[Result], keep: bool) -> None:
-        self.task = task
-        self.waiters = 0
+    def __init__(self, keep: bool) -> None:
+        self.task: asyncio.Task[None] | None = None
+        self.waiters: list[asyncio.Future[Result]] = []
         self.keep = keep
+
+
 #: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
 PROBE_PARAMS: dict[str, dict[str, Any]] = {
     "price": {"symbol": "BTC"}, "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
@@ -337,11 +339,15 @@ class Relay:
         if self._closed:
             return
         self._closed = True
-        flights = [f.task for f in self._inflight.values()]
-        for task in flights:
+        flights = list(self._inflight.values())
+        tasks = [f.task for f in flights if f.task is not None]
+        for task in tasks:
             task.cancel()
-        if flights:
-            await asyncio.gather(*flights, return_exceptions=True)
+        for flight in flights:  # a task cancelled before its first step resolves nobody
+            for waiter in flight.waiters:
+                waiter.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self.transport.aclose()
         await self.state.close()
 
@@ -449,34 +455,57 @@ class Relay:
         flight = self._inflight.get(key)
         if flight is None:
             flight = self._start_flight(key, category, clean, hops, deadline, consensus, entry, keep=False)
-        flight.waiters += 1
+        waiter: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        waiters = flight.waiters
+        waiters.append(waiter)
         try:
-            return await asyncio.shield(flight.task)
+            return await waiter
         except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                waiter.exception()  # answered just as we were cancelled: nobody reads it
+            waiters.remove(waiter)
             task = flight.task
-            if not task.done() and flight.waiters == 1 and not flight.keep:
+            if task is not None and not task.done() and not waiters and not flight.keep:
                 task.cancel()  # the last waiter left: nobody needs the answer
                 if self._inflight.get(key) is flight:
                     del self._inflight[key]  # a new caller starts afresh, not on a cancelled fetch
             raise
-        finally:
-            flight.waiters -= 1
 
     def _start_flight(
         self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None,
         consensus: bool, entry: CacheEntry | None, *, keep: bool,
     ) -> _Flight:
-        task = asyncio.get_running_loop().create_task(
-            self._fly(key, category, params, hops, deadline, consensus, entry))
-        flight = self._inflight[key] = _Flight(task, keep)
-        task.add_done_callback(functools.partial(self._landed, key, flight))
+        flight = self._inflight[key] = _Flight(keep)
+        flight.task = asyncio.get_running_loop().create_task(
+            self._land(key, flight, category, params, hops, deadline, consensus, entry))
         return flight
 
-    def _landed(self, key: str, flight: _Flight, task: asyncio.Task[Result]) -> None:
-        if self._inflight.get(key) is flight:
-            del self._inflight[key]
-        if not task.cancelled():
-            task.exception()  # retrieved: a background refresh may have no waiter
+    async def _land(
+        self, key: str, flight: _Flight, category: str, params: dict[str, Any], hops: int, deadline: float | None,
+        consensus: bool, entry: CacheEntry | None,
+    ) -> None:
+        """Run a flight's fetch (:meth:`_fly`), then resolve every waiter's future in the same step.
+
+        The task itself never fails (a background refresh may have no waiter to read the
+        error); it ends cancelled when cancelled, and so do the waiters still there.
+        """
+        try:
+            result = await self._fly(key, category, params, hops, deadline, consensus, entry)
+        except asyncio.CancelledError:
+            for waiter in flight.waiters:
+                waiter.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed to every waiter, who raises it
+            for waiter in flight.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+        else:
+            for waiter in flight.waiters:
+                if not waiter.done():
+                    waiter.set_result(result)
+        finally:
+            if self._inflight.get(key) is flight:
+                del self._inflight[key]
 
     async def _fly(
         self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None,
