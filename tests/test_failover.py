@@ -185,3 +185,32 @@ async def test_garbage_from_one_provider_never_becomes_a_value(upstream_factory)
         price = await relay.price("BTC")
     assert price.source.provider == "b"
     assert "not a number" in (price.source.attempts[0].error or "")
+
+
+async def test_unknown_symbol_is_not_found_even_when_a_mirror_failed_on_the_way(upstream_factory) -> None:
+    m1, m2, other = upstream_factory(), upstream_factory(), upstream_factory()
+    serve_price(m2, "1")
+    serve_price(other, "2")
+    m1.down()
+    async with relay_for({"a": [m1, m2], "b": [other]}) as relay:
+        with pytest.raises(SymbolNotFound) as info:
+            await relay.price("ZZZ")
+    assert [(x.provider, x.outcome) for x in info.value.attempts] == [
+        ("a", "failed"),  # the dead mirror
+        ("a", "unsupported"),
+        ("b", "unsupported"),
+    ]
+
+
+async def test_unknown_symbol_with_a_provider_skipped_as_down_is_not_not_found(upstream_factory) -> None:
+    """A provider whose breaker is open might serve the symbol: that is a failure, not a 404."""
+    clock = FakeClock()
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(b, "2")
+    a.down()
+    async with relay_for({"a": [a], "b": [b]}, clock=clock) as relay:
+        for _ in range(3):
+            await relay.price("BTC")
+        with pytest.raises(AllProvidersFailed) as info:
+            await relay.price("ZZZ")
+    assert [x.outcome for x in info.value.attempts] == ["skipped", "unsupported"]

@@ -79,6 +79,8 @@ log = logging.getLogger("coinrelay.relay")
 
 R = TypeVar("R", bound=Result)
 
+#: How the trail marks a provider skipped for lacking endpoints or credentials (neutral for not-found).
+_UNCONFIGURED = "not configured: "
 #: Pause applied on HTTP 429 without a Retry-After header (seconds).
 DEFAULT_RATE_LIMIT_PAUSE = 60.0
 #: Pause applied on HTTP 418 (IP ban) without a Retry-After header.
@@ -543,7 +545,7 @@ class Relay:
 
     async def _skip_reason(self, rt: ProviderRuntime) -> str | None:
         if rt.configured_reason is not None:
-            return f"not configured: {rt.configured_reason}"
+            return f"{_UNCONFIGURED}{rt.configured_reason}"
         state = self.state
         pause = await state.get_pause(rt.name)
         if pause is not None:
@@ -564,7 +566,6 @@ class Relay:
 
     async def _walk(self, category: str, params: dict[str, Any], hops: int, deadline: float | None) -> Result:
         tiers = self._chains.get(category) or []
-        what = describe(category, params)
         if not tiers:
             raise AllProvidersFailed(category, [], reason=f"no provider serves {category} (chain is empty)")
         budget = deadline if deadline is not None else self.settings.relay.deadline
@@ -612,11 +613,7 @@ class Relay:
                 if outcome != "unsupported" and outcome != _LOCAL_BUDGET:
                     any_failure = True
                 previous = (rt.name, f"{outcome}: {error}" if error else outcome)
-        if not any_failure and attempts and all(a.outcome in ("unsupported", "skipped") for a in attempts) and any(
-            a.outcome == "unsupported" for a in attempts
-        ):
-            raise SymbolNotFound(category, what, attempts)
-        raise AllProvidersFailed(category, attempts)
+        raise self._final_error(category, params, attempts, any_failure)
 
     def _check(self, rt: ProviderRuntime, category: str, result: Result) -> str | None:
         """The data-quality problem of ``result`` (see :mod:`coinrelay.quality`), else ``None``."""
@@ -692,8 +689,15 @@ class Relay:
 
     def _final_error(self, category: str, params: Mapping[str, Any], attempts: list[Attempt], any_failure: bool,
                      reason: str | None = None) -> Exception:
-        if not any_failure and reason is None and any(a.outcome == "unsupported" for a in attempts) and all(
-            a.outcome in ("unsupported", "skipped") for a in attempts
+        """``SymbolNotFound`` when the providers that could answer all said they do not serve it.
+
+        A provider that failed, or was skipped while it might serve it (breaker open, paused,
+        over budget), makes it ``AllProvidersFailed``: nobody can say the symbol is unknown.
+        Mirror failures inside a provider that then answered "unsupported" do not count.
+        """
+        if not any_failure and reason is None and any(a.outcome == "unsupported" for a in attempts) and not any(
+            a.outcome == "rate_limited" or (a.outcome == "skipped" and not (a.error or "").startswith(_UNCONFIGURED))
+            for a in attempts
         ):
             return SymbolNotFound(category, describe(category, params), attempts)
         return AllProvidersFailed(category, attempts, reason=reason)
@@ -870,7 +874,7 @@ class Relay:
             return self._no_penalty(rt, category, ctx, attempts, "unsupported", exc.message, started)
         except NotConfigured as exc:
             rt.breaker.release_probe()
-            return self._no_penalty(rt, category, ctx, attempts, "skipped", exc.message, started)
+            return self._no_penalty(rt, category, ctx, attempts, "skipped", f"{_UNCONFIGURED}{exc.message}", started)
         except RateLimited as exc:
             rt.breaker.release_probe()
             if exc.local:  # our own budget: nothing was sent, route elsewhere, no pause
