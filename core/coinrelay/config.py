@@ -15,20 +15,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .categories import ALL, FETCHED
+from .categories import ALL
 from .errors import ConfigError
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+except ImportError:  # pragma: no cover - Python < 3.11
+    import tomli as tomllib  # type: ignore[no-redef]
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 CONFIG_ENV = "COINRELAY_CONFIG"
@@ -137,6 +136,7 @@ class CacheSettings(BaseModel):
                 raise ValueError(f"{key}: seconds must be >= 0")
         return value
 
+
 class HedgingSettings(BaseModel):
     """``[hedging]``: hedged requests, opt-in per category (``price = true``).
 
@@ -226,7 +226,6 @@ class RetryBudgetSettings(BaseModel):
     window: float = Field(10.0, gt=0)
 
 
-
 class RelaySettings(BaseModel):
     """``[relay]``: call-wide behaviour."""
 
@@ -277,11 +276,11 @@ class Settings(BaseSettings):
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     chains: dict[str, list[Tier]] = Field(default_factory=dict)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    relay: RelaySettings = Field(default_factory=RelaySettings)
     hedging: HedgingSettings = Field(default_factory=HedgingSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     consensus: ConsensusSettings = Field(default_factory=ConsensusSettings)
     retry_budget: RetryBudgetSettings = Field(default_factory=RetryBudgetSettings)
-    relay: RelaySettings = Field(default_factory=RelaySettings)
     state: StateSettings = Field(default_factory=StateSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     plugins: PluginSettings = Field(default_factory=PluginSettings)

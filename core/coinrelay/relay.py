@@ -904,7 +904,7 @@ class Relay:
         except asyncio.CancelledError:
             rt.breaker.release_probe()
             raise
-        except Exception as exc:  # noqa: BLE001 - a plugin bug is that provider's failure
+        except Exception as exc:
             latency = time.perf_counter() - started
             log.exception("provider %r raised an unexpected error in fetch_%s", rt.name, category)
             attempts.extend(ctx.attempts)
