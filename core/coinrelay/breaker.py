@@ -159,7 +159,10 @@ class CircuitBreaker:
             self._move(CLOSED, "probe succeeded", self.clock.time())
             return
         rec.consecutive_failures = 0
-        self._push(True)
+        outcomes = rec.outcomes  # _push(True), inlined: this runs twice per call
+        outcomes.append(True)
+        if len(outcomes) > self.policy.window:
+            outcomes.popleft()
 
     def record_failure(self, reason: str) -> None:
         rec = self.record

@@ -85,9 +85,13 @@ class HealthWindow:
     def record_success(self, latency: float) -> None:
         self.requests += 1
         self.successes += 1
-        self._push(True)
+        outcomes = self._outcomes  # _push(True), inlined: this runs several times per call
+        if len(outcomes) == outcomes.maxlen and not outcomes[0]:
+            self._window_failures -= 1
+        outcomes.append(True)
         self._latencies.append(latency)
-        self.ewma = latency if self.ewma is None else self.ewma + self.alpha * (latency - self.ewma)
+        ewma = self.ewma
+        self.ewma = latency if ewma is None else ewma + self.alpha * (latency - ewma)
         self.last_success_at = self._clock.time()
 
     def record_failure(self, error: str, latency: float | None = None) -> None:

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 #: Header forwarded to another coinrelay deployment to stop request loops.
 HOP_HEADER = "x-coinrelay-hops"
 USER_AGENT = "coinrelay/0.1 (+https://github.com/coinrelay/coinrelay)"
+#: One decoder for every body (``json.loads(..., parse_float=Decimal)`` builds a new one per call).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -95,8 +97,10 @@ class Response:
 
     def json(self) -> Any:
         """The body as JSON (floats as ``Decimal``); a malformed or truncated body raises ``InvalidResponse``."""
+        content = self.content
         try:
-            return json.loads(self.content, parse_float=Decimal)
+            # what json.loads does with bytes, minus building a decoder
+            return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
         except (ValueError, UnicodeDecodeError) as exc:
             snippet = self.content[:80].decode("utf-8", errors="replace")
             raise InvalidResponse(
@@ -165,7 +169,8 @@ class EndpointClient:
                 raise UpstreamTimeout(
                     "call deadline reached before a request could be sent", provider=rt.name, endpoint=base
                 )
-            await rt.spend_budget(weight, base)
+            if rt.rate_limit is not None:
+                await rt.spend_budget(weight, base)
             tried += 1
             url = base + path
             req_headers = rt.default_headers if not headers else {**rt.default_headers, **headers}
@@ -203,7 +208,8 @@ class EndpointClient:
                 )
                 continue
             ep.succeeded(elapsed)
-            await rt.observe_usage(resp.headers)
+            if rt.rate_limit is not None:
+                await rt.observe_usage(resp.headers)
             if status in (429, 418):
                 now = rt.clock.time()
                 retry_after = parse_retry_after(resp.headers.get("retry-after"), now)

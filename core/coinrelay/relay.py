@@ -68,7 +68,7 @@ from .models import (
 from .plugins import hook_function, make_plugin_manager, notifier
 from .provider import ProviderInfo
 from .quality import PriceBook, deviation_pct, median, problem
-from .requests import cache_key, describe, validate
+from .requests import describe, prepare, validate
 from .retry_budget import RetryBudget
 from .runtime import ProviderRuntime
 from .state.base import CacheEntry, Pause, StateBackend
@@ -109,6 +109,38 @@ class _Flight:
         self.task: asyncio.Task[None] | None = None
         self.waiters: list[asyncio.Future[Result]] = []
         self.keep = keep
+
+
+class _Deadline:
+    """Cancels the running task at a call's deadline: ``asyncio.timeout`` for the hot path.
+
+    Same contract at a fraction of the cost (no context manager, no state machine): when
+    ``call_deadline`` (``time.monotonic()``) passes, the task is cancelled, and :meth:`end`
+    says whether a ``CancelledError`` is this deadline's doing (raise ``TimeoutError``) or
+    came from elsewhere (let it propagate).
+    """
+
+    __slots__ = ("_cancelling", "_handle", "_task", "expired")
+
+    def __init__(self, call_deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        assert task is not None
+        self._task = task
+        self._cancelling = task.cancelling()
+        self.expired = False
+        self._handle = loop.call_at(loop.time() + (call_deadline - time.monotonic()), self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self._task.cancel()
+
+    def end(self, cancelled: bool) -> bool:
+        """Stop the timer; ``True`` when ``cancelled`` (a ``CancelledError`` is leaving) is the deadline's."""
+        self._handle.cancel()
+        if not self.expired:
+            return False
+        return self._task.uncancel() <= self._cancelling and cancelled
 
 
 #: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
@@ -183,6 +215,8 @@ class Relay:
         self.clock = clock
         self.sandbox = sandbox
         self.state: StateBackend = state if state is not None else _make_state(self.settings, clock)
+        #: The in-process state, for the hot path's synchronous checks (``None`` when shared/other).
+        self._memory: MemoryState | None = self.state if isinstance(self.state, MemoryState) else None
         self.pm, self.plugin_statuses = make_plugin_manager(
             self.settings, extra_plugins=plugins, load_entry_points=load_entry_points)
         #: The shared HTTP connection pool (aiohttp by default; httpx when given an httpx transport).
@@ -432,8 +466,7 @@ class Relay:
         """
         if category not in RESULT_TYPES:
             raise InvalidRequest("category", f"unknown category {category!r}; allowed: {', '.join(ALL)}")
-        clean = validate(category, params)
-        key = cache_key(category, clean)
+        clean, key = prepare(category, params)
         if consensus is None:
             consensus = self._consensus_default and category == "price"
         elif consensus:
@@ -543,6 +576,19 @@ class Relay:
             return None
         return _stale_copy(entry, age, exc.attempts)
 
+    def _ready(self, rt: ProviderRuntime) -> bool:
+        """``rt`` may be called with nothing to ask (in-memory state, no pause, breaker closed).
+
+        The synchronous fast path of :meth:`_skip_reason`, which answers every other case.
+        """
+        memory = self._memory
+        return (
+            memory is not None
+            and rt.configured_reason is None
+            and rt.breaker.record.state == CLOSED
+            and not memory.has_pause(rt.name)
+        )
+
     async def _skip_reason(self, rt: ProviderRuntime) -> str | None:
         if rt.configured_reason is not None:
             return f"{_UNCONFIGURED}{rt.configured_reason}"
@@ -578,7 +624,7 @@ class Relay:
         sent = False
         for tier in tiers:
             for rt in tier.order():
-                reason = await self._skip_reason(rt)
+                reason = None if self._ready(rt) else await self._skip_reason(rt)
                 if reason is not None:
                     attempts.append(Attempt(provider=rt.name, outcome="skipped", error=reason))
                     continue
@@ -657,7 +703,7 @@ class Relay:
         while pos < len(order):
             rt = order[pos]
             pos += 1
-            reason = await self._skip_reason(rt)
+            reason = None if self._ready(rt) else await self._skip_reason(rt)
             if reason is not None:
                 attempts.append(Attempt(provider=rt.name, outcome="skipped", error=reason))
                 continue
@@ -866,9 +912,15 @@ class Relay:
         ctx = ProviderContext(rt, category, call_deadline, hops=hops, sandbox=self.sandbox)
         kwargs = {n: (ctx if n == "ctx" else params[n]) for n in argnames}
         started = time.perf_counter()
+        deadline = _Deadline(call_deadline)
         try:
-            async with asyncio.timeout(max(call_deadline - time.monotonic(), 0.0)):
+            try:
                 result = await fn(**kwargs)
+            except BaseException as exc:
+                if deadline.end(isinstance(exc, asyncio.CancelledError)):
+                    raise TimeoutError from None
+                raise
+            deadline.end(False)
         except NotSupported as exc:
             rt.breaker.release_probe()
             return self._no_penalty(rt, category, ctx, attempts, "unsupported", exc.message, started)
@@ -930,7 +982,8 @@ class Relay:
             ch.record_success(latency)
         self._count(rt.name, category, True, latency)
         endpoint = ctx.last_endpoint or result.source.endpoint
-        attempts.extend(a for a in ctx.attempts if a.outcome != "ok")
+        if ctx.attempts:
+            attempts.extend(a for a in ctx.attempts if a.outcome != "ok")
         attempts.append(Attempt(provider=rt.name, endpoint=endpoint, outcome="ok", latency_ms=round(latency * 1000, 3)))
         src = result.source
         src.provider = rt.name

@@ -123,3 +123,31 @@ def describe(category: str, params: Mapping[str, Any]) -> str:
     if sym and quote:
         return f"{sym}/{quote}"
     return str(sym) if sym else category
+
+
+#: ``(category, *given.items())`` -> ``(clean, key)`` of requests already validated (bounded).
+_PREPARED: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+_PREPARED_MAX = 4096
+#: Value types a remembered request may hold: exact types, so ``True`` never passes for ``1``.
+_PLAIN = frozenset((str, int, type(None)))
+
+
+def prepare(category: str, given: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """:func:`validate` and :func:`cache_key` in one, remembered for requests seen before.
+
+    Only requests whose values are all exactly ``str``, ``int`` or ``None`` are remembered;
+    the returned dict is a fresh copy each time. Raises like :func:`validate`.
+    """
+    if not _PLAIN.issuperset(map(type, given.values())):
+        clean = validate(category, given)
+        return clean, cache_key(category, clean)
+    memo_key = (category, *given.items())
+    hit = _PREPARED.get(memo_key)
+    if hit is not None:
+        return dict(hit[0]), hit[1]
+    clean = validate(category, given)
+    key = cache_key(category, clean)
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[memo_key] = (clean, key)
+    return dict(clean), key

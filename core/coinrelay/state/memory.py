@@ -30,6 +30,10 @@ class MemoryState(StateBackend):
             return None
         return pause
 
+    def has_pause(self, provider: str) -> bool:
+        """Is a pause recorded for ``provider`` (perhaps expired)? Synchronous, for the relay's hot path."""
+        return provider in self._pauses
+
     async def set_pause(self, provider: str, pause: Pause) -> None:
         current = await self.get_pause(provider)
         if current is None or pause.until > current.until:

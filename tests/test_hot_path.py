@@ -1,0 +1,116 @@
+"""The relay's hot-path shortcuts keep the contracts of what they replace.
+
+* ``requests.prepare`` (remembered ``validate`` + ``cache_key``);
+* the call deadline (``relay._Deadline``, in place of ``asyncio.timeout``);
+* ``Response.json`` with one shared decoder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from coinrelay import (
+    AllProvidersFailed,
+    InvalidRequest,
+    InvalidResponse,
+    Price,
+    ProviderContext,
+    ProviderInfo,
+    Relay,
+    hookimpl,
+)
+from coinrelay.config import CacheSettings, ProviderSettings, Settings
+from coinrelay.http import Response
+from coinrelay.requests import cache_key, prepare, validate
+
+
+def test_prepare_matches_validate_and_cache_key_and_hands_out_copies() -> None:
+    for _ in range(2):  # the second time from the memo
+        clean, key = prepare("ohlcv", {"symbol": "btc", "quote": "usd", "limit": 5})
+        assert clean == validate("ohlcv", {"symbol": "btc", "quote": "usd", "limit": 5})
+        assert key == cache_key("ohlcv", clean)
+        clean["symbol"] = "MUTATED"
+    assert prepare("ohlcv", {"symbol": "btc", "quote": "usd", "limit": 5})[0]["symbol"] == "BTC"
+
+
+def test_prepare_never_lets_a_remembered_request_stand_in_for_an_invalid_one() -> None:
+    prepare("ohlcv", {"symbol": "BTC", "limit": 1})  # remembered; True == 1 and hashes alike
+    with pytest.raises(InvalidRequest) as info:
+        prepare("ohlcv", {"symbol": "BTC", "limit": True})
+    assert info.value.param == "limit"
+    with pytest.raises(InvalidRequest):
+        prepare("ohlcv", {"symbol": "BTC", "limit": 1.5})
+    with pytest.raises(InvalidRequest):
+        prepare("price", {"symbol": ["BTC"]})  # unhashable: validated, named
+
+
+class _Sleepy:
+    """A provider whose fetch awaits something other than ctx.http (so only the call deadline bounds it)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = asyncio.Event()
+
+    @hookimpl
+    def provider_info(self) -> ProviderInfo:
+        return ProviderInfo(name="sleepy", categories=("price",), endpoints=("http://127.0.0.1:9",))
+
+    @hookimpl
+    async def fetch_price(self, ctx: ProviderContext, symbol: str, quote: str) -> Price | None:
+        self.started.set()
+        await asyncio.sleep(self.seconds)
+        return Price(source=ctx.source(), symbol=symbol, quote=quote, price=Decimal(1))
+
+
+def _relay(plugin: _Sleepy) -> Relay:
+    settings = Settings(providers={"sleepy": ProviderSettings()}, cache=CacheSettings(enabled=False))
+    return Relay(settings, plugins=[("sleepy", plugin)], load_entry_points=False)
+
+
+async def test_the_call_deadline_stops_a_plugin_and_counts_as_its_timeout() -> None:
+    async with _relay(_Sleepy(30.0)) as relay:
+        with pytest.raises(AllProvidersFailed) as info:
+            await asyncio.wait_for(relay.fetch("price", symbol="BTC", deadline=0.1), 5.0)
+        assert [a.outcome for a in info.value.attempts] == ["timeout"]
+        assert relay.providers["sleepy"].breaker.record.consecutive_failures == 1
+        assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_a_plugin_within_its_deadline_is_not_cancelled() -> None:
+    async with _relay(_Sleepy(0.01)) as relay:
+        price = await relay.fetch("price", symbol="BTC", deadline=5.0)
+    assert price.source.attempts[-1].outcome == "ok"
+
+
+async def test_cancelling_the_caller_is_a_cancellation_not_a_timeout() -> None:
+    plugin = _Sleepy(30.0)
+    async with _relay(plugin) as relay:
+        call = asyncio.create_task(relay.fetch("price", symbol="BTC", deadline=10.0))
+        await asyncio.wait_for(plugin.started.wait(), 5.0)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert relay.providers["sleepy"].breaker.record.consecutive_failures == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"p": 1.10}', '{"p": 1.10}'.encode("utf-16"), b'\xef\xbb\xbf{"p": 1.10}'],
+    ids=["utf-8", "utf-16", "utf-8 BOM"],
+)
+def test_response_json_reads_every_json_encoding_with_decimals(body: bytes) -> None:
+    resp = Response(status_code=200, headers={}, content=body, url="http://x/p", endpoint="http://x", provider="p")
+    value = resp.json()
+    assert value == {"p": Decimal("1.10")}
+    assert str(value["p"]) == "1.10"
+
+
+@pytest.mark.parametrize("body", [b'{"p": 1', b"<html>", b"\xff\xfe\x00"])
+def test_response_json_turns_a_bad_body_into_invalid_response(body: bytes) -> None:
+    resp = Response(status_code=200, headers={}, content=body, url="http://x/p", endpoint="http://x", provider="p")
+    with pytest.raises(InvalidResponse) as info:
+        resp.json()
+    assert "malformed JSON" in info.value.message
