@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -45,6 +47,18 @@ def run(settings: Settings, *, host: str, port: int, sandbox: bool = False) -> N
         (:class:`~coinrelay.sandbox.Sandbox`) instead of the real providers.
     """
     try:
-        asyncio.run(serve(settings, host=host, port=port, sandbox=sandbox))
+        _event_loop_runner()(serve(settings, host=host, port=port, sandbox=sandbox))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         pass
+
+
+def _event_loop_runner() -> Callable[[Coroutine[Any, Any, None]], None]:
+    """``uvloop.run`` when uvloop is installed (``pip install 'coinrelay[fast]'``), else ``asyncio.run``.
+
+    uvloop's C event loop takes ~20 % off the relay's per-call CPU (docs/benchmarks.md).
+    """
+    try:
+        import uvloop  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return asyncio.run
+    return uvloop.run  # type: ignore[no-any-return,unused-ignore]
