@@ -1,0 +1,498 @@
+"""The benchmark scenarios: each runs coinrelay and its baseline in the same run, returns rows.
+
+Every scenario is bounded in request count and time; ``Size`` scales them (``--quick``
+for the smoke test). Timings are medians over interleaved rounds (coinrelay, then the
+baselines, then again), so the noise of a shared machine falls on both sides alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+import aiohttp
+import httpx
+from common import PAIR, PRICE_PATH, Row, make_relay, ms, percentile, rss_mb, upstreams, us
+
+from coinrelay import AllProvidersFailed, SymbolNotFound
+
+Call = Callable[[], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """How much work each scenario does."""
+
+    seq_rounds: int = 8
+    seq_calls: int = 500
+    conc_rounds: int = 4
+    conc_seconds: float = 1.0
+    cache_calls: int = 200_000
+    blackhole_calls: int = 1_000
+    slow_seconds: float = 10.0
+    coalesce_calls: int = 1_000
+    memory_calls: int = 100_000
+    server_seconds: float = 5.0
+    server_rounds: int = 2
+
+
+FULL = Size()
+QUICK = Size(
+    seq_rounds=2,
+    seq_calls=40,
+    conc_rounds=1,
+    conc_seconds=0.2,
+    cache_calls=5_000,
+    blackhole_calls=60,
+    slow_seconds=0.6,
+    coalesce_calls=100,
+    memory_calls=1_500,
+    server_seconds=1.0,
+    server_rounds=1,
+)
+
+
+def _parse(body: bytes) -> Decimal:
+    """What every baseline does with a body: JSON (floats as Decimal, as coinrelay) and the price."""
+    return Decimal(json.loads(body, parse_float=Decimal)["price"])
+
+
+def symbols(n: int) -> list[str]:
+    """``n`` distinct tickers (distinct so that concurrent calls are never coalesced)."""
+    return [f"C{i:03d}" for i in range(n)]
+
+
+# -- 1. overhead ------------------------------------------------------------------
+
+
+async def _sequential(fn: Call, n: int) -> tuple[list[float], float]:
+    lat = []
+    cpu = time.process_time()
+    for _ in range(n):
+        t = time.perf_counter()
+        await fn()
+        lat.append(time.perf_counter() - t)
+    return lat, (time.process_time() - cpu) / n
+
+
+async def _concurrent(make: Callable[[str], Call], workers: int, seconds: float) -> float:
+    """Calls per second with ``workers`` loops, each on its own symbol."""
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(sym: str) -> None:
+        nonlocal done
+        fn = make(sym)
+        while time.perf_counter() < stop:
+            await fn()
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(s) for s in symbols(workers)))
+    return done / (time.perf_counter() - started)
+
+
+async def overhead(size: Size, label: str = "1") -> list[Row]:
+    """relay.price() (cache off) vs the same GET + parse with raw aiohttp and raw httpx."""
+    with upstreams("ok") as up:
+        base = up.base()
+        url = base + PRICE_PATH
+        relay = make_relay({"a": base})
+        session = aiohttp.ClientSession()
+        client = httpx.AsyncClient()
+
+        def raw_aiohttp(sym: str) -> Call:
+            params = {"symbol": sym + "USDT"}
+
+            async def call() -> Decimal:
+                async with session.get(url, params=params) as resp:
+                    return _parse(await resp.read())
+
+            return call
+
+        def raw_httpx(sym: str) -> Call:
+            params = {"symbol": sym + "USDT"}
+
+            async def call() -> Decimal:
+                resp = await client.get(url, params=params)
+                return _parse(resp.content)
+
+            return call
+
+        def coinrelay(sym: str) -> Call:
+            async def call() -> Decimal:
+                return (await relay.price(sym, "USD")).price
+
+            return call
+
+        makers = {"coinrelay": coinrelay, "aiohttp": raw_aiohttp, "httpx": raw_httpx}
+        try:
+            for make in makers.values():  # warm up connections and code paths
+                await _sequential(make("BTC"), 50)
+            lat: dict[str, list[float]] = {k: [] for k in makers}
+            cpu: dict[str, list[float]] = {k: [] for k in makers}
+            for r in range(size.seq_rounds):
+                order = list(makers.items())
+                order = order[r % 3 :] + order[: r % 3]
+                for name, make in order:
+                    got, per_call = await _sequential(make("BTC"), size.seq_calls)
+                    lat[name] += got
+                    cpu[name].append(per_call)
+            thr: dict[str, list[float]] = {k: [] for k in makers}
+            for r in range(size.conc_rounds):
+                order = list(makers.items())
+                order = order[r % 3 :] + order[: r % 3]
+                for name, make in order:
+                    thr[name].append(await _concurrent(make, 32, size.conc_seconds))
+        finally:
+            await session.close()
+            await client.aclose()
+            await relay.aclose()
+    med = {k: median(v) for k, v in lat.items()}
+    cpus = {k: median(v) for k, v in cpu.items()}
+    rps = {k: median(v) for k, v in thr.items()}
+    added = med["coinrelay"] - med["aiohttp"]
+    s = f"{label}. overhead"
+    return [
+        Row(
+            s,
+            "median latency, sequential (vs aiohttp)",
+            us(med["coinrelay"]),
+            us(med["aiohttp"]),
+            f"+{added * 1e6:.0f} µs",
+            "≤ +60 µs",
+            added <= 60e-6,
+        ),
+        Row(
+            s,
+            "median latency, sequential (vs httpx)",
+            us(med["coinrelay"]),
+            us(med["httpx"]),
+            f"{med['coinrelay'] / med['httpx']:.2f}×",
+        ),
+        Row(
+            s,
+            "client CPU per call (vs aiohttp)",
+            us(cpus["coinrelay"]),
+            us(cpus["aiohttp"]),
+            f"+{(cpus['coinrelay'] - cpus['aiohttp']) * 1e6:.0f} µs",
+        ),
+        Row(
+            s,
+            "p99 latency, sequential (vs aiohttp)",
+            us(percentile(lat["coinrelay"], 0.99)),
+            us(percentile(lat["aiohttp"], 0.99)),
+            f"{percentile(lat['coinrelay'], 0.99) / percentile(lat['aiohttp'], 0.99):.2f}×",
+        ),
+        Row(
+            s,
+            "calls/s at 32 concurrent (vs aiohttp)",
+            f"{rps['coinrelay']:,.0f}",
+            f"{rps['aiohttp']:,.0f}",
+            f"{rps['coinrelay'] / rps['aiohttp']:.2f}×",
+            "≥ 0.75×",
+            rps["coinrelay"] >= 0.75 * rps["aiohttp"],
+        ),
+        Row(
+            s,
+            "calls/s at 32 concurrent (vs httpx)",
+            f"{rps['coinrelay']:,.0f}",
+            f"{rps['httpx']:,.0f}",
+            f"{rps['coinrelay'] / rps['httpx']:.2f}×",
+            "> 1×",
+            rps["coinrelay"] > rps["httpx"],
+        ),
+    ]
+
+
+# -- 2. cache hit ---------------------------------------------------------------------
+
+
+async def cache_hit(size: Size, label: str = "2") -> list[Row]:
+    """relay.price() answered from the in-process cache, one caller, one core."""
+    with upstreams("ok") as up:
+        async with make_relay({"a": up.base()}, cache=True) as relay:
+            await relay.price("BTC", "USD")
+            n = size.cache_calls
+            best = 0.0
+            for _ in range(3):
+                t = time.perf_counter()
+                for _ in range(n):
+                    await relay.price("BTC", "USD")
+                best = max(best, n / (time.perf_counter() - t))
+            upstream_calls = up.count()
+    return [
+        Row(
+            f"{label}. cache hit",
+            "relay.price() from cache, calls/s (best of 3)",
+            f"{best:,.0f}",
+            "",
+            "",
+            "≥ 100,000",
+            best >= 100_000,
+        ),
+        Row(
+            f"{label}. cache hit",
+            "upstream calls for all of them",
+            str(upstream_calls),
+            "",
+            "",
+            "1",
+            upstream_calls == 1,
+        ),
+    ]
+
+
+# -- 4. blackholed first provider ------------------------------------------------------
+
+
+async def _load(calls: int, concurrency: int, fn: Callable[[int], Awaitable[Any]]) -> tuple[list[float], int]:
+    """``calls`` calls of ``fn(i)``, ``concurrency`` at a time: latencies of successes, failures."""
+    lat: list[float] = []
+    failures = 0
+    next_i = 0
+
+    async def worker() -> None:
+        nonlocal next_i, failures
+        while next_i < calls:
+            i = next_i
+            next_i += 1
+            t = time.perf_counter()
+            try:
+                await fn(i)
+            except Exception:
+                failures += 1
+            else:
+                lat.append(time.perf_counter() - t)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return lat, failures
+
+
+async def blackhole(size: Size, label: str = "4") -> list[Row]:
+    """A (never answers), B, C healthy: hedged coinrelay vs a naive try-each loop, same timeouts."""
+    timeout, hedge = 0.5, 0.05
+    calls, conc = size.blackhole_calls, 50
+    syms = symbols(conc)
+    with upstreams("blackhole", "ok", "ok") as up:
+        bases = {"a": up.base(0), "b": up.base(1), "c": up.base(2)}
+        async with aiohttp.ClientSession() as session:
+
+            async def direct_b(i: int) -> Decimal:
+                params = {"symbol": syms[i % conc] + "USDT"}
+                async with session.get(bases["b"] + PRICE_PATH, params=params) as resp:
+                    return _parse(await resp.read())
+
+            b_lat, _ = await _load(calls, conc, direct_b)
+            ct = aiohttp.ClientTimeout(total=timeout)
+
+            async def naive(i: int) -> Decimal:
+                params = {"symbol": syms[i % conc] + "USDT"}
+                for base in bases.values():
+                    try:
+                        async with session.get(base + PRICE_PATH, params=params, timeout=ct) as resp:
+                            if resp.status == 200:
+                                return _parse(await resp.read())
+                    except (TimeoutError, aiohttp.ClientError):
+                        continue
+                raise RuntimeError("every provider failed")
+
+            naive_lat, naive_fail = await _load(calls, conc, naive)
+        relay = make_relay(bases, chain=["a", ["b", "c"]], timeout=timeout, hedging={"price": True, "delay": hedge})
+        async with relay:
+
+            async def hedged(i: int) -> Any:
+                return await relay.price(syms[i % conc], "USD")
+
+            lat, fail = await _load(calls, conc, hedged)
+    p99, b99, n99 = percentile(lat, 0.99), percentile(b_lat, 0.99), percentile(naive_lat, 0.99)
+    limit = hedge + b99 + 0.005
+    s = f"{label}. blackholed first provider"
+    return [
+        Row(
+            s,
+            f"failures of {calls} calls at {conc} concurrent (vs naive loop)",
+            str(fail),
+            str(naive_fail),
+            "",
+            "0",
+            fail == 0,
+        ),
+        Row(
+            s,
+            "p99 latency (vs naive try-each loop)",
+            ms(p99),
+            ms(n99),
+            f"{p99 / n99:.2f}×",
+            f"≤ hedge {hedge * 1e3:.0f} ms + B p99 {ms(b99)} + 5 ms = {ms(limit)}",
+            p99 <= limit,
+        ),
+        Row(
+            s,
+            "median latency (vs naive try-each loop)",
+            ms(median(lat) if lat else 0.0),
+            ms(median(naive_lat) if naive_lat else 0.0),
+        ),
+    ]
+
+
+# -- 5. slow provider --------------------------------------------------------------------
+
+
+async def _steady(relay: Any, seconds: float, conc: int) -> list[float]:
+    syms = symbols(conc)
+    lat: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def worker(sym: str) -> None:
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            await relay.price(sym, "USD")
+            lat.append(time.perf_counter() - t)
+
+    await asyncio.gather(*(worker(s) for s in syms))
+    return lat
+
+
+async def slow_provider(size: Size, label: str = "5") -> list[Row]:
+    """One of three providers in one tier answers 300 ms late: its share, and the fleet p99."""
+    conc = 16
+    with upstreams("ok", "ok", "ok") as up:
+        async with make_relay({"a": up.base(0), "b": up.base(1), "c": up.base(2)}) as relay:
+            healthy = await _steady(relay, min(3.0, size.slow_seconds), conc)
+    with upstreams("delay:300", "ok", "ok") as up:
+        async with make_relay({"a": up.base(0), "b": up.base(1), "c": up.base(2)}) as relay:
+            lat = await _steady(relay, size.slow_seconds, conc)
+            counts = [up.count(i) for i in range(3)]
+    share = counts[0] / max(1, sum(counts))
+    p99, h99 = percentile(lat, 0.99), percentile(healthy, 0.99)
+    s = f"{label}. slow provider (+300 ms)"
+    return [
+        Row(
+            s,
+            f"its share of upstream requests after {size.slow_seconds:g} s",
+            f"{share:.1%}",
+            "",
+            "",
+            "≤ 10 %",
+            share <= 0.10,
+        ),
+        Row(s, "fleet p99 (vs all healthy)", ms(p99), ms(h99), f"{p99 / h99:.2f}×", "≤ 1.2×", p99 <= 1.2 * h99),
+    ]
+
+
+# -- 6. coalescing ------------------------------------------------------------------------
+
+
+async def coalescing(size: Size, label: str = "6") -> list[Row]:
+    """``coalesce_calls`` concurrent identical calls: upstream requests and p99, vs raw aiohttp."""
+    n = size.coalesce_calls
+    with upstreams("delay:20") as up:
+        url = up.base() + PRICE_PATH
+
+        async def timed(coro: Awaitable[Any]) -> float:
+            t = time.perf_counter()
+            await coro
+            return time.perf_counter() - t
+
+        async with make_relay({"a": up.base()}) as relay:
+            await relay.price("ETH", "USD")  # connection warm
+            up.count(reset=True)
+            lat = await asyncio.gather(*(timed(relay.price("BTC", "USD")) for _ in range(n)))
+            relay_calls = up.count(reset=True)
+        conn = aiohttp.TCPConnector(limit=n)
+        async with aiohttp.ClientSession(connector=conn) as session:
+
+            async def raw() -> Decimal:
+                async with session.get(url, params={"symbol": PAIR}) as resp:
+                    return _parse(await resp.read())
+
+            raw_lat = await asyncio.gather(*(timed(raw()) for _ in range(n)))
+            raw_calls = up.count()
+    s = f"{label}. coalescing"
+    return [
+        Row(
+            s,
+            f"upstream requests for {n} identical concurrent calls (vs raw aiohttp)",
+            str(relay_calls),
+            str(raw_calls),
+            "",
+            "1",
+            relay_calls == 1,
+        ),
+        Row(
+            s,
+            "p99 latency (vs raw aiohttp)",
+            ms(percentile(lat, 0.99)),
+            ms(percentile(raw_lat, 0.99)),
+            f"{percentile(lat, 0.99) / percentile(raw_lat, 0.99):.2f}×",
+        ),
+    ]
+
+
+# -- 7. memory ---------------------------------------------------------------------------------
+
+
+def _mixed(i: int) -> str:
+    """The ``i``-th symbol of the mixed load: 10 % 503s, 5 % garbage bodies, 5 % unknown, 500 ok pairs."""
+    k = i % 20
+    if k < 2:
+        return f"ERR{i % 50}"
+    if k == 2:
+        return f"BAD{i % 50}"
+    if k == 3:
+        return f"NOPE{i % 50}"
+    return f"C{i % 500:03d}"
+
+
+async def memory(size: Size, label: str = "7") -> list[Row]:
+    """RSS after ``memory_calls`` mixed calls with faults vs after 1,000 (cache off, two providers)."""
+    conc = 32
+    with upstreams("faults", "faults") as up:
+        async with make_relay({"a": up.base(0), "b": up.base(1)}) as relay:
+
+            async def call(i: int) -> None:
+                try:
+                    await relay.price(_mixed(i), "USD")
+                except (AllProvidersFailed, SymbolNotFound):
+                    pass
+
+            await _load(1_000, conc, call)
+            gc.collect()
+            early = rss_mb()
+            t = time.perf_counter()
+            await _load(size.memory_calls, conc, call)
+            spent = time.perf_counter() - t
+            gc.collect()
+            late = rss_mb()
+            tasks = len(asyncio.all_tasks()) - 1
+            inflight = len(relay._inflight)
+    growth = late - early
+    s = f"{label}. memory"
+    return [
+        Row(
+            s,
+            f"RSS growth, {size.memory_calls:,} mixed calls vs 1,000",
+            f"{growth:+.1f} MB",
+            f"{early:.1f} MB at 1,000",
+            "",
+            "≤ 10 MB",
+            growth <= 10.0,
+        ),
+        Row(
+            s,
+            "tasks and flights left pending; calls/s of the run",
+            f"{tasks} / {inflight}",
+            f"{size.memory_calls / spent:,.0f} calls/s",
+            "",
+            "0 / 0",
+            tasks == 0 and inflight == 0,
+        ),
+    ]
