@@ -97,6 +97,7 @@ class FakeUpstream:
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Task[None]] = set()
+        self._accepting = False
         self.port = port
         self._started = False
 
@@ -132,15 +133,25 @@ class FakeUpstream:
     def close(self) -> None:
         if not self._started:
             return
-        self.down()
+        # Stop listening, drop every connection (also one accepted a moment ago whose handler
+        # had not started yet) and end every task, so no socket outlives the server.
+        asyncio.run_coroutine_threadsafe(self._drain(), self._loop).result(timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
         self._started = False
 
+    async def _drain(self) -> None:
+        await self._stop()
+        rest = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+
     async def _listen(self) -> None:
         if self._server is not None:
             return
+        self._accepting = True
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -148,12 +159,18 @@ class FakeUpstream:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for w in list(self._writers):
-            _abort(w)
-        self._writers.clear()
-        for task in list(self._handlers):  # a blackholed request would sleep on forever
-            task.cancel()
-        self._handlers.clear()
+        # A connection accepted just before close() may start its handler a moment later:
+        # sweep until no connection is left, then let the transports' close callbacks run,
+        # so no socket outlives the server (tests run with ResourceWarning as an error).
+        self._accepting = False
+        for _ in range(5):
+            for w in list(self._writers):
+                _abort(w)
+            self._writers.clear()
+            for task in list(self._handlers):  # a blackholed request would sleep on forever
+                task.cancel()
+            self._handlers.clear()
+            await asyncio.sleep(0.005)
         if server is not None:
             await server.wait_closed()
 
@@ -175,6 +192,9 @@ class FakeUpstream:
     # -- serving -------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self._accepting:  # accepted while going down: refuse it like a closed port would
+            _abort(writer)
+            return
         self._writers.add(writer)
         task = asyncio.current_task()
         if task is not None:
