@@ -73,8 +73,11 @@ async def test_slow_first_provider_is_hedged_and_the_loser_cancelled(upstream_fa
     trail = [(x.provider, x.outcome) for x in price.source.attempts]
     assert ("b", "ok") in trail and ("a", "cancelled") in trail
     assert a.count() == 1 and b.count() == 1
-    # losing a hedge is not a failure
-    assert relay.providers["a"].breaker.record.consecutive_failures == 0
+    # overtaken after its hedge delay: one failure of the slow provider (not yet enough to open it)
+    assert relay.providers["a"].breaker.record.consecutive_failures == 1
+    assert relay.providers["a"].breaker.state == "closed"
+    loser = next(x for x in price.source.attempts if x.provider == "a")
+    assert "overtaken by a hedge" in (loser.error or "")
 
 
 async def test_fast_first_provider_is_never_hedged(upstream_factory) -> None:
@@ -130,8 +133,9 @@ async def test_caller_cancelled_during_a_hedge_leaks_nothing(upstream_factory) -
         with pytest.raises(asyncio.CancelledError):
             await call
         assert await settle(baseline) == set()
-        for name in ("a", "b"):
-            assert relay.providers[name].breaker.record.consecutive_failures == 0
+        # a's hedge delay passed (the hedge fired): one strike; b, cancelled with the caller, none
+        assert relay.providers["a"].breaker.record.consecutive_failures == 1
+        assert relay.providers["b"].breaker.record.consecutive_failures == 0
 
 
 async def test_retry_budget_exhausted_fails_fast_without_touching_more_providers(upstream_factory) -> None:
@@ -170,3 +174,24 @@ def test_hedging_and_retry_budget_keys_are_validated(tmp_path) -> None:
         cfg.write_text(bad)
         with pytest.raises(ConfigError, match=key):
             load_settings(cfg)
+
+
+async def test_blackholed_first_provider_is_found_out_by_the_first_hedges(upstream_factory) -> None:
+    """50 concurrent calls, hedge budget for 5: the rest fail over as soon as A's breaker opens."""
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    a.fault = Fault("blackhole")
+    hedging = HedgingSettings(price=True, delay=0.05, budget=0.1, burst=5)
+    async with make_relay({"a": a, "b": b}, ["a", "b"], timeout=2.0, hedging=hedging) as relay:
+        started = time.perf_counter()
+
+        async def one(i: int) -> float:
+            await relay.fetch("price", symbol="BTC", quote=f"Q{i}")  # distinct keys: no coalescing
+            return time.perf_counter() - started
+
+        took = await asyncio.gather(*(one(i) for i in range(50)))
+        assert relay.providers["a"].breaker.record.state == "open"
+    # nobody waited for A's 2 s timeout: the hedged calls opened A's breaker, the others followed
+    assert max(took) < 1.0
+    assert a.count() == 50

@@ -45,6 +45,7 @@ from .errors import (
     ProviderError,
     RateLimited,
     SymbolNotFound,
+    UpstreamTimeout,
 )
 from .events import FailoverHappened, RequestFinished
 from .health import DEFAULT_LATENCY
@@ -759,20 +760,39 @@ class Relay:
         call_deadline = time.monotonic() + budget
         attempts: list[Attempt] = []
         running: dict[asyncio.Task[Any], ProviderRuntime] = {}
+        #: When each running call started and when it would be hedged (a loser past it counts as slow).
+        hedge_due: dict[asyncio.Task[Any], tuple[float, float]] = {}
+        watch: asyncio.Task[Any] | None = None  # wakes us if the provider we wait on gets its breaker opened
         expected = RESULT_TYPES[category]
         any_failure = False
         policy.budget.earn()
+
+        def newest_hedge_at() -> float | None:
+            if not running or pos >= len(order):
+                return None
+            task, last = next(reversed(running.items()))
+            now = time.monotonic()
+            due = now + policy.delay(last.category_health.get(category))
+            hedge_due[task] = (now, due)
+            return due
+
         try:
             pos = await self._launch(order, 0, category, params, call_deadline, hops, attempts, running, False)
-            hedge_at: float | None = None
-            if running and pos < len(order):
-                last = next(reversed(running.values()))
-                hedge_at = time.monotonic() + policy.delay(last.category_health.get(category))
+            hedge_at = newest_hedge_at()
             while running:
                 now = time.monotonic()
                 wait_until = call_deadline if hedge_at is None else min(hedge_at, call_deadline)
-                done, _ = await asyncio.wait(running, timeout=max(wait_until - now, 0.0),
+                waiting: set[asyncio.Task[Any]] = set(running) if watch is None else {*running, watch}
+                done, _ = await asyncio.wait(waiting, timeout=max(wait_until - now, 0.0),
                                              return_when=asyncio.FIRST_COMPLETED)
+                if watch is not None and watch in done:
+                    # The provider we kept waiting on was declared down meanwhile (others saw it
+                    # lose hedges or fail): ask the next candidate now, as a failover.
+                    done.discard(watch)
+                    watch = None
+                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts,
+                                             running, True)
+                    hedge_at = newest_hedge_at()
                 if not done:
                     if time.monotonic() >= call_deadline:
                         for rt in running.values():
@@ -782,19 +802,31 @@ class Relay:
                         await asyncio.gather(*running, return_exceptions=True)
                         running.clear()
                         raise AllProvidersFailed(category, attempts, reason=f"deadline of {budget:g}s reached")
+                    if hedge_at is None or time.monotonic() < hedge_at:
+                        continue
                     hedge_at = None
+                    slow = next(reversed(running.values()))
                     if policy.budget.take():  # hedge: ask the next candidate too
+                        # A hedge fired: no answer by the delay is a strike against the provider's
+                        # breaker, so a blackholed provider is found out by the first few hedges
+                        # rather than by its timeout (a later success resets the count).
+                        slow.breaker.record_failure(f"no answer within the hedge delay ({category})")
                         pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts,
                                                  running, True)
-                        if pos < len(order):
-                            last = next(reversed(running.values()))
-                            hedge_at = time.monotonic() + policy.delay(last.category_health.get(category))
+                        hedge_at = newest_hedge_at()
+                    elif watch is None and pos < len(order):
+                        if not slow.breaker.is_available():
+                            watch = asyncio.get_running_loop().create_task(asyncio.sleep(0))  # already open
+                        else:
+                            watch = asyncio.get_running_loop().create_task(slow.opened_signal().wait())
                     continue
                 for task in done:
                     rt = running.pop(task)
+                    hedge_due.pop(task, None)
                     result, outcome, _error = task.result()
                     if result is not None:
                         if isinstance(result, expected):
+                            await self._drop_slow_losers(running, hedge_due, category, attempts)
                             await self._cancel_all(running, attempts)
                             return result
                         error = f"plugin returned {type(result).__name__}, expected {expected.__name__}"
@@ -812,7 +844,30 @@ class Relay:
             spent = any(a.error == _RETRY_SPENT for a in attempts)
             raise self._final_error(category, params, attempts, any_failure, _RETRY_SPENT if spent else None)
         finally:
+            if watch is not None:
+                watch.cancel()
             await self._cancel_all(running, attempts)
+
+    async def _drop_slow_losers(
+        self, running: dict[asyncio.Task[Any], ProviderRuntime], hedge_due: dict[asyncio.Task[Any], float],
+        category: str, attempts: list[Attempt],
+    ) -> None:
+        """Cancel the calls a hedge overtook and record each in its provider's health.
+
+        (Its breaker already had its strike when the hedge delay passed.)
+        """
+        now = time.monotonic()
+        slow = [t for t, (_, due) in hedge_due.items() if t in running and now >= due]
+        for task in slow:
+            task.cancel()
+        if not slow:
+            return
+        await asyncio.gather(*slow, return_exceptions=True)
+        for task in slow:
+            rt = running.pop(task)
+            waited = now - hedge_due[task][0]
+            err = UpstreamTimeout(f"no answer after {waited * 1000:.0f} ms; overtaken by a hedge", provider=rt.name)
+            self._record_failure(rt, category, err, attempts, waited, outcome="cancelled", breaker=False)
 
     async def _walk_consensus(
         self, category: str, params: dict[str, Any], hops: int, deadline: float | None
@@ -1009,10 +1064,11 @@ class Relay:
 
     def _record_failure(
         self, rt: ProviderRuntime, category: str, err: ProviderError, attempts: list[Attempt], latency: float,
-        *, endpoint: str | None = None, outcome: str | None = None,
+        *, endpoint: str | None = None, outcome: str | None = None, breaker: bool = True,
     ) -> None:
         outcome = outcome or err.outcome
-        rt.breaker.record_failure(err.message)
+        if breaker:
+            rt.breaker.record_failure(err.message)
         rt.health.record_failure(err.message, latency)
         ch = rt.category_health.get(category)
         if ch is not None:

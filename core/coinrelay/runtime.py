@@ -102,6 +102,7 @@ class ProviderRuntime:
         self.timeout = settings.timeout
         self.policy = breaker_policy(breaker_settings)
         self._on_breaker_change = on_breaker_change
+        self._opened: asyncio.Event | None = None
         self.breaker = state.breaker(f"{self.name}", self.policy, self._listener(None))
         self.health = state.health(f"{self.name}")
         self.category_health: dict[str, HealthWindow] = {c: state.health(f"{self.name}|{c}") for c in impls}
@@ -149,6 +150,9 @@ class ProviderRuntime:
 
         def on_change(old: str, new: str, rec: BreakerRecord) -> None:
             until = datetime.fromtimestamp(rec.open_until, UTC) if new == "open" else None
+            if endpoint is None and new == "open" and self._opened is not None:
+                self._opened.set()  # wake calls still waiting on this provider (hedged walk)
+                self._opened = None
             log.info("breaker %s%s: %s -> %s (%s)", name, f"@{endpoint}" if endpoint else "", old, new, rec.reason)
             notify = self._on_breaker_change
             if notify is not None:
@@ -156,6 +160,12 @@ class ProviderRuntime:
                                            reason=rec.reason, until=until))
 
         return on_change
+
+    def opened_signal(self) -> asyncio.Event:
+        """An event set the next time this provider's breaker opens."""
+        if self._opened is None:
+            self._opened = asyncio.Event()
+        return self._opened
 
     # -- budget ----------------------------------------------------------------
 
