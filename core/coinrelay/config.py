@@ -27,7 +27,7 @@ from .errors import ConfigError
 try:
     import tomllib
 except ImportError:  # pragma: no cover - Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 CONFIG_ENV = "COINRELAY_CONFIG"

@@ -295,6 +295,9 @@ class Relay:
                     self._mark_failed(name, f"declares category {category!r} but has no fetch_{category} hook")
                     continue
                 impls[category] = impl
+            for st in self.plugin_statuses:
+                if st.name == name:  # what it declares, not every fetch_* function it happens to define
+                    st.categories = sorted(info.categories)
             psettings = settings.provider(name)
             self._check_options(name, info, psettings)
             self.providers[name] = ProviderRuntime(
@@ -849,7 +852,7 @@ class Relay:
             await self._cancel_all(running, attempts)
 
     async def _drop_slow_losers(
-        self, running: dict[asyncio.Task[Any], ProviderRuntime], hedge_due: dict[asyncio.Task[Any], float],
+        self, running: dict[asyncio.Task[Any], ProviderRuntime], hedge_due: dict[asyncio.Task[Any], tuple[float, float]],
         category: str, attempts: list[Attempt],
     ) -> None:
         """Cancel the calls a hedge overtook and record each in its provider's health.
@@ -1234,9 +1237,9 @@ def _make_state(settings: Settings, clock: Clock) -> StateBackend:
     if settings.state.backend == "memory":
         return MemoryState(clock, max_cache_entries=settings.cache.max_entries)
     try:
-        from .state.redis import RedisState  # type: ignore[import-not-found,unused-ignore]
+        from .state.redis import RedisState
     except ImportError as exc:
         raise ConfigError(
             f"the redis backend needs the 'redis' extra (pip install 'coinrelay[redis]'): {exc}",
             file=settings.source_path, key="state.backend", allowed="memory, redis") from exc
-    return RedisState(settings.state, clock, max_cache_entries=settings.cache.max_entries)  # type: ignore[no-any-return]
+    return RedisState(settings.state, clock, max_cache_entries=settings.cache.max_entries)
