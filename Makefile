@@ -30,6 +30,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check core plugins tests bench
+	$(BIN)/mypy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

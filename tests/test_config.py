@@ -167,8 +167,11 @@ def test_rate_limit_override_keeps_the_plugins_other_keys() -> None:
     from coinrelay.provider import ProviderInfo, RateLimit
     from coinrelay.runtime import effective_rate_limit
 
-    info = ProviderInfo(name="x", categories=("price",), rate_limit=RateLimit(
-        limit=6000, period=60, aligned=True, unit="weight", usage_header="x-used", headroom=0.1))
+    info = ProviderInfo(
+        name="x",
+        categories=("price",),
+        rate_limit=RateLimit(limit=6000, period=60, aligned=True, unit="weight", usage_header="x-used", headroom=0.1),
+    )
     rl = effective_rate_limit(info, ProviderSettings(rate_limit=RateLimitSettings(limit=1200)))
     assert rl == RateLimit(limit=1200, period=60, aligned=True, unit="weight", usage_header="x-used", headroom=0.1)
     bare = ProviderInfo(name="y", categories=("price",))

@@ -354,13 +354,29 @@ class Settings(BaseSettings):
 
 #: Fresh TTL per category (seconds) when ``[cache.ttl]`` does not set one.
 DEFAULT_TTL: dict[str, float] = {
-    "price": 2.0, "orderbook": 1.0, "volume": 10.0, "ohlcv": 15.0, "technical": 15.0,
-    "metadata": 3600.0, "news": 300.0, "sentiment": 600.0, "prediction": 60.0, "social": 300.0,
+    "price": 2.0,
+    "orderbook": 1.0,
+    "volume": 10.0,
+    "ohlcv": 15.0,
+    "technical": 15.0,
+    "metadata": 3600.0,
+    "news": 300.0,
+    "sentiment": 600.0,
+    "prediction": 60.0,
+    "social": 300.0,
 }
 #: Stale-if-error max age per category (seconds) when ``[cache.max_stale]`` does not set one.
 DEFAULT_MAX_STALE: dict[str, float] = {
-    "price": 300.0, "orderbook": 30.0, "volume": 600.0, "ohlcv": 900.0, "technical": 900.0,
-    "metadata": 86400.0, "news": 3600.0, "sentiment": 86400.0, "prediction": 600.0, "social": 3600.0,
+    "price": 300.0,
+    "orderbook": 30.0,
+    "volume": 600.0,
+    "ohlcv": 900.0,
+    "technical": 900.0,
+    "metadata": 86400.0,
+    "news": 3600.0,
+    "sentiment": 86400.0,
+    "prediction": 600.0,
+    "social": 3600.0,
 }
 
 

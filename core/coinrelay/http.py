@@ -182,13 +182,21 @@ class EndpointClient:
                 elapsed = time.perf_counter() - started
                 if isinstance(exc, TransportTimeout):
                     err: TransientError = UpstreamTimeout(
-                        f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base)
+                        f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base
+                    )
                 else:
                     err = UpstreamConnectionError(_short(exc), provider=rt.name, endpoint=base)
                 last_error = err
                 ep.failed(err, elapsed)
-                ctx.attempts.append(Attempt(provider=rt.name, endpoint=base, outcome="failed", error=err.message,
-                                            latency_ms=round(elapsed * 1000, 3)))
+                ctx.attempts.append(
+                    Attempt(
+                        provider=rt.name,
+                        endpoint=base,
+                        outcome="failed",
+                        error=err.message,
+                        latency_ms=round(elapsed * 1000, 3),
+                    )
+                )
                 continue
             elapsed = time.perf_counter() - started
             status = resp.status

@@ -146,10 +146,16 @@ class _Deadline:
 
 #: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
 PROBE_PARAMS: dict[str, dict[str, Any]] = {
-    "price": {"symbol": "BTC"}, "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
-    "volume": {"symbol": "BTC"}, "orderbook": {"symbol": "BTC", "depth": 5}, "metadata": {"symbol": "BTC"},
-    "news": {"limit": 1}, "sentiment": {"limit": 1}, "technical": {"symbol": "BTC", "interval": "1d", "limit": 35},
-    "prediction": {"symbol": "BTC"}, "social": {"symbol": "BTC"},
+    "price": {"symbol": "BTC"},
+    "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
+    "volume": {"symbol": "BTC"},
+    "orderbook": {"symbol": "BTC", "depth": 5},
+    "metadata": {"symbol": "BTC"},
+    "news": {"limit": 1},
+    "sentiment": {"limit": 1},
+    "technical": {"symbol": "BTC", "interval": "1d", "limit": 35},
+    "prediction": {"symbol": "BTC"},
+    "social": {"symbol": "BTC"},
 }
 
 
@@ -219,7 +225,8 @@ class Relay:
         #: The in-process state, for the hot path's synchronous checks (``None`` when shared/other).
         self._memory: MemoryState | None = self.state if isinstance(self.state, MemoryState) else None
         self.pm, self.plugin_statuses = make_plugin_manager(
-            self.settings, extra_plugins=plugins, load_entry_points=load_entry_points)
+            self.settings, extra_plugins=plugins, load_entry_points=load_entry_points
+        )
         #: The shared HTTP connection pool (aiohttp by default; httpx when given an httpx transport).
         self.transport: Transport = make_transport(self.settings.relay.transport, transport)
         self._refresh_listeners()
@@ -240,9 +247,11 @@ class Relay:
         self._hedge: HedgePolicy | None = HedgePolicy(s.hedging) if hedged else None
         self._hedged = hedged
         rb = s.retry_budget
-        self._retry: RetryBudget | None = RetryBudget(
-            ratio=rb.ratio, min_per_second=rb.min_per_second, window=rb.window, clock=self.clock
-        ) if rb.enabled else None
+        self._retry: RetryBudget | None = (
+            RetryBudget(ratio=rb.ratio, min_per_second=rb.min_per_second, window=rb.window, clock=self.clock)
+            if rb.enabled
+            else None
+        )
         q = s.quality
         self._quality_on = q.enabled
         self._max_age: dict[str, float] = dict(q.max_age)
@@ -301,9 +310,16 @@ class Relay:
             psettings = settings.provider(name)
             self._check_options(name, info, psettings)
             self.providers[name] = ProviderRuntime(
-                info=info, settings=psettings, breaker_settings=settings.breaker_for(name), impls=impls,
-                transport=self.transport, state=self.state, clock=self.clock, relay=self,
-                on_breaker_change=self._emit_breaker)
+                info=info,
+                settings=psettings,
+                breaker_settings=settings.breaker_for(name),
+                impls=impls,
+                transport=self.transport,
+                state=self.state,
+                clock=self.clock,
+                relay=self,
+                on_breaker_change=self._emit_breaker,
+            )
         for name in settings.providers:
             if name not in self.providers and not any(s.name == name for s in self.plugin_statuses):
                 log.warning("config names provider %r, which is not installed", name)
@@ -315,8 +331,12 @@ class Relay:
         if unknown:
             core = "enabled, priority, endpoints, timeout, api_key, breaker, rate_limit, symbols, quotes"
             extra = ", ".join(sorted(allowed))
-            raise ConfigError("unknown key", file=self.settings.source_path, key=f"providers.{name}.{unknown[0]}",
-                              allowed=core + (f", {extra}" if extra else ""))
+            raise ConfigError(
+                "unknown key",
+                file=self.settings.source_path,
+                key=f"providers.{name}.{unknown[0]}",
+                allowed=core + (f", {extra}" if extra else ""),
+            )
 
     def _mark_failed(self, name: str, error: str) -> None:
         log.warning("plugin %r: %s", name, error)
@@ -345,16 +365,21 @@ class Relay:
                             if is_strict:
                                 installed = ", ".join(sorted(self.providers)) or "none"
                                 raise ConfigError(
-                                    f"unknown provider {pname!r} in the chain", file=settings.source_path,
-                                    key=f"chains.{category}", allowed=installed)
+                                    f"unknown provider {pname!r} in the chain",
+                                    file=settings.source_path,
+                                    key=f"chains.{category}",
+                                    allowed=installed,
+                                )
                             continue
                         if category not in rt.impls:
                             if is_strict:
                                 raise ConfigError(
                                     f"provider {pname!r} does not serve {category!r} "
                                     f"(it serves {', '.join(rt.impls) or 'nothing'})",
-                                    file=settings.source_path, key=f"chains.{category}",
-                                    allowed=", ".join(n for n, r in self.providers.items() if category in r.impls))
+                                    file=settings.source_path,
+                                    key=f"chains.{category}",
+                                    allowed=", ".join(n for n, r in self.providers.items() if category in r.impls),
+                                )
                             continue
                         members.append(rt)
                     if members:
@@ -410,7 +435,8 @@ class Relay:
     async def ohlcv(self, symbol: str, quote: str = "USD", interval: str = "1h", limit: int = 100, **kw: Any) -> OHLCV:
         """The newest ``limit`` candles, oldest first."""
         return await self.fetch(  # type: ignore[return-value]
-            "ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw)
+            "ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw
+        )
 
     async def volume(self, symbol: str, quote: str = "USD", **kw: Any) -> Volume:
         """24h volume and change."""
@@ -437,7 +463,8 @@ class Relay:
     ) -> Technical:
         """SMA, EMA, RSI, MACD and Bollinger bands computed from ``ohlcv``."""
         return await self.fetch(  # type: ignore[return-value]
-            "technical", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw)
+            "technical", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw
+        )
 
     async def prediction(self, symbol: str, quote: str = "USD", horizon: str = "1d", **kw: Any) -> Prediction:
         """A price prediction (needs a third-party provider)."""
@@ -511,17 +538,33 @@ class Relay:
             raise
 
     def _start_flight(
-        self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None,
-        consensus: bool, entry: CacheEntry | None, *, keep: bool,
+        self,
+        key: str,
+        category: str,
+        params: dict[str, Any],
+        hops: int,
+        deadline: float | None,
+        consensus: bool,
+        entry: CacheEntry | None,
+        *,
+        keep: bool,
     ) -> _Flight:
         flight = self._inflight[key] = _Flight(keep)
         flight.task = asyncio.get_running_loop().create_task(
-            self._land(key, flight, category, params, hops, deadline, consensus, entry))
+            self._land(key, flight, category, params, hops, deadline, consensus, entry)
+        )
         return flight
 
     async def _land(
-        self, key: str, flight: _Flight, category: str, params: dict[str, Any], hops: int, deadline: float | None,
-        consensus: bool, entry: CacheEntry | None,
+        self,
+        key: str,
+        flight: _Flight,
+        category: str,
+        params: dict[str, Any],
+        hops: int,
+        deadline: float | None,
+        consensus: bool,
+        entry: CacheEntry | None,
     ) -> None:
         """Run a flight's fetch (:meth:`_fly`), then resolve every waiter's future in the same step.
 
@@ -547,8 +590,14 @@ class Relay:
                 del self._inflight[key]
 
     async def _fly(
-        self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None,
-        consensus: bool, entry: CacheEntry | None,
+        self,
+        key: str,
+        category: str,
+        params: dict[str, Any],
+        hops: int,
+        deadline: float | None,
+        consensus: bool,
+        entry: CacheEntry | None,
     ) -> Result:
         """One shared fetch: walk the chain, cache the answer, or fall back to a stale value."""
         try:
@@ -680,8 +729,10 @@ class Relay:
                 med = median(refs)
                 dev = deviation_pct(result.price, med)
                 if dev > self._max_dev:
-                    return (f"price {result.price} is {dev:.2f}% off the median {med} of {len(refs)} other "
-                            f"provider(s) (max {self._max_dev}%)")
+                    return (
+                        f"price {result.price} is {dev:.2f}% off the median {med} of {len(refs)} other "
+                        f"provider(s) (max {self._max_dev}%)"
+                    )
                 book.record(result.symbol, result.quote, rt.name, result.price, now)
         return None
 
@@ -695,8 +746,15 @@ class Relay:
         return [rt for tier in self._chains.get(category) or [] for rt in tier.order()]
 
     async def _launch(
-        self, order: list[ProviderRuntime], pos: int, category: str, params: Mapping[str, Any],
-        call_deadline: float, hops: int, attempts: list[Attempt], running: dict[asyncio.Task[Any], ProviderRuntime],
+        self,
+        order: list[ProviderRuntime],
+        pos: int,
+        category: str,
+        params: Mapping[str, Any],
+        call_deadline: float,
+        hops: int,
+        attempts: list[Attempt],
+        running: dict[asyncio.Task[Any], ProviderRuntime],
         extra: bool,
     ) -> int:
         """Start the next available candidate from ``order[pos:]`` as a task; returns the new ``pos``.
@@ -720,7 +778,8 @@ class Relay:
                     attempts.append(Attempt(provider=rt.name, outcome="skipped", error=_RETRY_SPENT))
                     return len(order)
             task = asyncio.get_running_loop().create_task(
-                self._call(rt, category, params, call_deadline, hops, attempts))
+                self._call(rt, category, params, call_deadline, hops, attempts)
+            )
             running[task] = rt
             return pos
         return pos
@@ -737,17 +796,29 @@ class Relay:
             attempts.append(Attempt(provider=rt.name, outcome="cancelled", error="another provider answered first"))
         running.clear()
 
-    def _final_error(self, category: str, params: Mapping[str, Any], attempts: list[Attempt], any_failure: bool,
-                     reason: str | None = None) -> Exception:
+    def _final_error(
+        self,
+        category: str,
+        params: Mapping[str, Any],
+        attempts: list[Attempt],
+        any_failure: bool,
+        reason: str | None = None,
+    ) -> Exception:
         """``SymbolNotFound`` when the providers that could answer all said they do not serve it.
 
         A provider that failed, or was skipped while it might serve it (breaker open, paused,
         over budget), makes it ``AllProvidersFailed``: nobody can say the symbol is unknown.
         Mirror failures inside a provider that then answered "unsupported" do not count.
         """
-        if not any_failure and reason is None and any(a.outcome == "unsupported" for a in attempts) and not any(
-            a.outcome == "rate_limited" or (a.outcome == "skipped" and not (a.error or "").startswith(_UNCONFIGURED))
-            for a in attempts
+        if (
+            not any_failure
+            and reason is None
+            and any(a.outcome == "unsupported" for a in attempts)
+            and not any(
+                a.outcome == "rate_limited"
+                or (a.outcome == "skipped" and not (a.error or "").startswith(_UNCONFIGURED))
+                for a in attempts
+            )
         ):
             return SymbolNotFound(category, describe(category, params), attempts)
         return AllProvidersFailed(category, attempts, reason=reason)
@@ -786,15 +857,15 @@ class Relay:
                 now = time.monotonic()
                 wait_until = call_deadline if hedge_at is None else min(hedge_at, call_deadline)
                 waiting: set[asyncio.Task[Any]] = set(running) if watch is None else {*running, watch}
-                done, _ = await asyncio.wait(waiting, timeout=max(wait_until - now, 0.0),
-                                             return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    waiting, timeout=max(wait_until - now, 0.0), return_when=asyncio.FIRST_COMPLETED
+                )
                 if watch is not None and watch in done:
                     # The provider we kept waiting on was declared down meanwhile (others saw it
                     # lose hedges or fail): ask the next candidate now, as a failover.
                     done.discard(watch)
                     watch = None
-                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts,
-                                             running, True)
+                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts, running, True)
                     hedge_at = newest_hedge_at()
                 if not done:
                     if time.monotonic() >= call_deadline:
@@ -814,8 +885,9 @@ class Relay:
                         # breaker, so a blackholed provider is found out by the first few hedges
                         # rather than by its timeout (a later success resets the count).
                         slow.breaker.record_failure(f"no answer within the hedge delay ({category})")
-                        pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts,
-                                                 running, True)
+                        pos = await self._launch(
+                            order, pos, category, params, call_deadline, hops, attempts, running, True
+                        )
                         hedge_at = newest_hedge_at()
                     elif watch is None and pos < len(order):
                         if not slow.breaker.is_available():
@@ -838,8 +910,9 @@ class Relay:
                     elif outcome != "unsupported" and outcome != _LOCAL_BUDGET:
                         any_failure = True
                 if not running:  # everyone asked has failed: fail over
-                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts, running,
-                                             any_failure)
+                    pos = await self._launch(
+                        order, pos, category, params, call_deadline, hops, attempts, running, any_failure
+                    )
                     hedge_at = None
                     if running and pos < len(order):
                         last = next(reversed(running.values()))
@@ -852,8 +925,11 @@ class Relay:
             await self._cancel_all(running, attempts)
 
     async def _drop_slow_losers(
-        self, running: dict[asyncio.Task[Any], ProviderRuntime], hedge_due: dict[asyncio.Task[Any], tuple[float, float]],
-        category: str, attempts: list[Attempt],
+        self,
+        running: dict[asyncio.Task[Any], ProviderRuntime],
+        hedge_due: dict[asyncio.Task[Any], tuple[float, float]],
+        category: str,
+        attempts: list[Attempt],
     ) -> None:
         """Cancel the calls a hedge overtook and record each in its provider's health.
 
@@ -872,9 +948,7 @@ class Relay:
             err = UpstreamTimeout(f"no answer after {waited * 1000:.0f} ms; overtaken by a hedge", provider=rt.name)
             self._record_failure(rt, category, err, attempts, waited, outcome="cancelled", breaker=False)
 
-    async def _walk_consensus(
-        self, category: str, params: dict[str, Any], hops: int, deadline: float | None
-    ) -> Result:
+    async def _walk_consensus(self, category: str, params: dict[str, Any], hops: int, deadline: float | None) -> Result:
         """Price from ``[consensus] min_providers`` agreeing providers: their median, with spread and names.
 
         Answers off the largest agreeing group by more than ``[quality] max_deviation_pct``
@@ -897,8 +971,9 @@ class Relay:
                 if len(good) >= need:
                     break
                 while len(running) + len(good) < need and pos < len(order):
-                    pos = await self._launch(order, pos, category, params, call_deadline, hops, attempts, running,
-                                             any_failure)
+                    pos = await self._launch(
+                        order, pos, category, params, call_deadline, hops, attempts, running, any_failure
+                    )
                 if not running:
                     break
                 remaining = call_deadline - time.monotonic()
@@ -917,16 +992,21 @@ class Relay:
         if len(good) < need:
             if not answers:
                 raise self._final_error(category, params, attempts, any_failure)
-            raise AllProvidersFailed(category, attempts,
-                                     reason=f"consensus needs {need} agreeing providers, got {len(good)}")
+            raise AllProvidersFailed(
+                category, attempts, reason=f"consensus needs {need} agreeing providers, got {len(good)}"
+            )
         prices = [p.price for _, p in good]
         med = median(prices)
         chosen = {id(p) for _, p in good}
         for rt, p in answers:
             if id(p) not in chosen:
                 dev = deviation_pct(p.price, med)
-                err = BadData(f"price {p.price} is {dev:.2f}% off the consensus median {med} of {len(good)} "
-                              f"providers (max {self._max_dev}%)", provider=rt.name, endpoint=p.source.endpoint)
+                err = BadData(
+                    f"price {p.price} is {dev:.2f}% off the consensus median {med} of {len(good)} "
+                    f"providers (max {self._max_dev}%)",
+                    provider=rt.name,
+                    endpoint=p.source.endpoint,
+                )
                 self._record_failure(rt, category, err, attempts, 0.0, endpoint=p.source.endpoint)
         now = self.clock.monotonic()
         book = self._book
@@ -936,11 +1016,19 @@ class Relay:
         closest = min(good, key=lambda g: abs(g[1].price - med))[1]
         stamps = [p.timestamp for _, p in good if p.timestamp is not None]
         return Price(
-            symbol=closest.symbol, quote=closest.quote, requested_quote=closest.requested_quote, price=med,
-            timestamp=max(stamps) if stamps else None, spread=max(prices) - min(prices),
+            symbol=closest.symbol,
+            quote=closest.quote,
+            requested_quote=closest.requested_quote,
+            price=med,
+            timestamp=max(stamps) if stamps else None,
+            spread=max(prices) - min(prices),
             providers=[rt.name for rt, _ in good],
-            source=Source(provider=closest.source.provider, endpoint=closest.source.endpoint,
-                          sandbox=closest.source.sandbox, attempts=attempts),
+            source=Source(
+                provider=closest.source.provider,
+                endpoint=closest.source.endpoint,
+                sandbox=closest.source.sandbox,
+                attempts=attempts,
+            ),
         )
 
     def _agreeing(self, answers: list[tuple[ProviderRuntime, Price]]) -> list[tuple[ProviderRuntime, Price]]:
@@ -1054,20 +1142,41 @@ class Relay:
         return result, "ok", None
 
     def _no_penalty(
-        self, rt: ProviderRuntime, category: str, ctx: ProviderContext, attempts: list[Attempt],
-        outcome: str, error: str, started: float,
+        self,
+        rt: ProviderRuntime,
+        category: str,
+        ctx: ProviderContext,
+        attempts: list[Attempt],
+        outcome: str,
+        error: str,
+        started: float,
     ) -> tuple[None, str, str]:
         latency = time.perf_counter() - started
         attempts.extend(ctx.attempts)
-        attempts.append(Attempt(provider=rt.name, endpoint=ctx.last_endpoint, outcome=outcome, error=error,
-                                latency_ms=round(latency * 1000, 3)))
+        attempts.append(
+            Attempt(
+                provider=rt.name,
+                endpoint=ctx.last_endpoint,
+                outcome=outcome,
+                error=error,
+                latency_ms=round(latency * 1000, 3),
+            )
+        )
         if self._notify_request is not None:
             self._notify_request(RequestFinished(rt.name, ctx.last_endpoint, category, outcome, latency, error))
         return None, outcome, error
 
     def _record_failure(
-        self, rt: ProviderRuntime, category: str, err: ProviderError, attempts: list[Attempt], latency: float,
-        *, endpoint: str | None = None, outcome: str | None = None, breaker: bool = True,
+        self,
+        rt: ProviderRuntime,
+        category: str,
+        err: ProviderError,
+        attempts: list[Attempt],
+        latency: float,
+        *,
+        endpoint: str | None = None,
+        outcome: str | None = None,
+        breaker: bool = True,
     ) -> None:
         outcome = outcome or err.outcome
         if breaker:
@@ -1080,8 +1189,15 @@ class Relay:
         last = attempts[-1] if attempts else None
         if last is None or last.provider != rt.name or last.error != err.message:
             # (an endpoint-level attempt with the same error already tells the story)
-            attempts.append(Attempt(provider=rt.name, endpoint=endpoint, outcome=outcome, error=err.message,
-                                    latency_ms=round(latency * 1000, 3)))
+            attempts.append(
+                Attempt(
+                    provider=rt.name,
+                    endpoint=endpoint,
+                    outcome=outcome,
+                    error=err.message,
+                    latency_ms=round(latency * 1000, 3),
+                )
+            )
         if self._notify_request is not None:
             self._notify_request(RequestFinished(rt.name, endpoint, category, outcome, latency, err.message))
 
@@ -1116,8 +1232,15 @@ class Relay:
         if rt is None:
             raise InvalidRequest("provider", f"unknown provider {provider!r}; loaded: {', '.join(self.providers)}")
         category = next(c for c in ALL if c in rt.impls) if rt.impls else None
-        out: dict[str, Any] = {"provider": provider, "category": category, "outcome": "skipped", "endpoint": None,
-                               "latency_ms": None, "error": None, "attempts": []}
+        out: dict[str, Any] = {
+            "provider": provider,
+            "category": category,
+            "outcome": "skipped",
+            "endpoint": None,
+            "latency_ms": None,
+            "error": None,
+            "attempts": [],
+        }
         if category is None:
             out["error"] = "serves no category"
             return out
@@ -1132,9 +1255,13 @@ class Relay:
         result, outcome, error = await self._call(rt, category, params, deadline, 0, attempts)
         mine = [a for a in attempts if a.provider == provider]
         last = mine[-1] if mine else None
-        out.update(outcome=outcome, error=error, attempts=[a.model_dump(mode="json") for a in attempts],
-                   endpoint=result.source.endpoint if result is not None else (last.endpoint if last else None),
-                   latency_ms=round((time.perf_counter() - started) * 1000, 3))
+        out.update(
+            outcome=outcome,
+            error=error,
+            attempts=[a.model_dump(mode="json") for a in attempts],
+            endpoint=result.source.endpoint if result is not None else (last.endpoint if last else None),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
         return out
 
     async def health(self) -> dict[str, Any]:
@@ -1152,8 +1279,9 @@ class Relay:
                 "priority": rt.priority,
                 "categories": sorted(rt.impls),
                 "breaker": _breaker_dict(rt.breaker),
-                "paused": None if pause is None else {
-                    "until": _iso(pause.until), "reason": pause.reason, "kind": pause.kind},
+                "paused": None
+                if pause is None
+                else {"until": _iso(pause.until), "reason": pause.reason, "kind": pause.kind},
                 "available": rt.configured_reason is None and pause is None and rt.breaker.is_available(),
                 "health": _snap(rt.health),
                 "per_category": {c: _snap(h) for c, h in rt.category_health.items()},
@@ -1161,9 +1289,14 @@ class Relay:
                     {"url": ep.base, "breaker": _breaker_dict(ep.breaker), "health": _snap(ep.health)}
                     for ep in rt.endpoint_states()
                 ],
-                "rate_limit": None if rl is None else {
-                    "limit": rl.limit, "effective_limit": rl.effective_limit, "period": rl.period,
-                    "aligned": rl.aligned, "unit": rl.unit,
+                "rate_limit": None
+                if rl is None
+                else {
+                    "limit": rl.limit,
+                    "effective_limit": rl.effective_limit,
+                    "period": rl.period,
+                    "aligned": rl.aligned,
+                    "unit": rl.unit,
                     "remaining": await self.state.remaining(rt.domain, rl),
                 },
             }
@@ -1225,8 +1358,12 @@ def _snap(hw: Any) -> dict[str, Any]:
         "failures": s.failures,
         "success_rate": s.success_rate,
         "score": s.score,
-        "latency_ms": {"ewma": s.latency_ewma_ms, "p50": s.latency_p50_ms, "p95": s.latency_p95_ms,
-                       "p99": s.latency_p99_ms},
+        "latency_ms": {
+            "ewma": s.latency_ewma_ms,
+            "p50": s.latency_p50_ms,
+            "p95": s.latency_p95_ms,
+            "p99": s.latency_p99_ms,
+        },
         "last_error": s.last_error,
         "last_error_at": _iso(s.last_error_at),
         "last_success_at": _iso(s.last_success_at),
@@ -1241,5 +1378,8 @@ def _make_state(settings: Settings, clock: Clock) -> StateBackend:
     except ImportError as exc:
         raise ConfigError(
             f"the redis backend needs the 'redis' extra (pip install 'coinrelay[redis]'): {exc}",
-            file=settings.source_path, key="state.backend", allowed="memory, redis") from exc
+            file=settings.source_path,
+            key="state.backend",
+            allowed="memory, redis",
+        ) from exc
     return RedisState(settings.state, clock, max_cache_entries=settings.cache.max_entries)

@@ -47,7 +47,8 @@ def effective_rate_limit(info: ProviderInfo, settings: ProviderSettings) -> Rate
         if "limit" not in changes:
             raise ConfigError(
                 f"provider {info.name!r} declares no rate limit: set 'limit' (and 'period') to give it one",
-                key=f"providers.{info.name}.rate_limit.limit")
+                key=f"providers.{info.name}.rate_limit.limit",
+            )
         return RateLimit(**{"period": 60.0, **changes})
     return dataclasses.replace(declared, **changes)
 
@@ -96,9 +97,9 @@ class ProviderRuntime:
         self.clock = clock
         self.relay = relay
         self.priority = settings.priority if settings.priority is not None else info.priority
-        self.endpoints: list[str] = list(settings.endpoints) if settings.endpoints is not None else [
-            e.rstrip("/") for e in info.endpoints
-        ]
+        self.endpoints: list[str] = (
+            list(settings.endpoints) if settings.endpoints is not None else [e.rstrip("/") for e in info.endpoints]
+        )
         self.timeout = settings.timeout
         self.policy = breaker_policy(breaker_settings)
         self._on_breaker_change = on_breaker_change
@@ -138,7 +139,8 @@ class ProviderRuntime:
         if ep is None:
             key = f"{self.name}@{base}"
             ep = self._endpoints[base] = EndpointState(
-                base, self.state.breaker(key, self.policy, self._listener(base)), self.state.health(key))
+                base, self.state.breaker(key, self.policy, self._listener(base)), self.state.health(key)
+            )
         return ep
 
     def endpoint_states(self) -> list[EndpointState]:
@@ -156,8 +158,11 @@ class ProviderRuntime:
             log.info("breaker %s%s: %s -> %s (%s)", name, f"@{endpoint}" if endpoint else "", old, new, rec.reason)
             notify = self._on_breaker_change
             if notify is not None:
-                notify(BreakerStateChanged(provider=name, endpoint=endpoint, old=old, new=new,
-                                           reason=rec.reason, until=until))
+                notify(
+                    BreakerStateChanged(
+                        provider=name, endpoint=endpoint, old=old, new=new, reason=rec.reason, until=until
+                    )
+                )
 
         return on_change
 
@@ -176,8 +181,12 @@ class ProviderRuntime:
         wait = await self.state.spend(self.domain, weight, rl)
         if wait > 0:
             raise RateLimited(
-                f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); "
-                f"next in {wait:.2f}s", provider=self.name, endpoint=endpoint, retry_after=wait, local=True)
+                f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); next in {wait:.2f}s",
+                provider=self.name,
+                endpoint=endpoint,
+                retry_after=wait,
+                local=True,
+            )
 
     async def observe_usage(self, headers: Mapping[str, str]) -> None:
         rl = self.rate_limit
