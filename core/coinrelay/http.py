@@ -40,7 +40,7 @@ from .errors import (
     UpstreamTimeout,
 )
 from .models import Attempt
-from .transport import TransportError, TransportTimeout, query_params
+from .transport import RawResponse, TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
     from .context import ProviderContext
@@ -50,6 +50,12 @@ HOP_HEADER = "x-coinrelay-hops"
 USER_AGENT = "coinrelay/0.1 (+https://github.com/coinrelay/coinrelay)"
 #: One decoder for every body (``json.loads(..., parse_float=Decimal)`` builds a new one per call).
 _DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def decode_json(content: bytes) -> Any:
+    """JSON bytes to Python, floats as ``Decimal`` (raises ``ValueError``/``UnicodeDecodeError``)."""
+    # what json.loads does with bytes, minus building a decoder
+    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -99,8 +105,7 @@ class Response:
         """The body as JSON (floats as ``Decimal``); a malformed or truncated body raises ``InvalidResponse``."""
         content = self.content
         try:
-            # what json.loads does with bytes, minus building a decoder
-            return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+            return decode_json(content)
         except (ValueError, UnicodeDecodeError) as exc:
             snippet = self.content[:80].decode("utf-8", errors="replace")
             raise InvalidResponse(
@@ -176,74 +181,33 @@ class EndpointClient:
             req_headers = rt.default_headers if not headers else {**rt.default_headers, **headers}
             timeout_s = per_try if per_try < remaining else remaining
             started = time.perf_counter()
+            err: TransientError
             try:
                 resp = await rt.transport.get(url, params=query_params(params), headers=req_headers, timeout=timeout_s)
-            except (TransportTimeout, TransportError) as exc:
+            except TransportTimeout:
+                err = UpstreamTimeout(f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base)
+            except TransportError as exc:
+                err = UpstreamConnectionError(_short(exc), provider=rt.name, endpoint=base)
+            else:
                 elapsed = time.perf_counter() - started
-                if isinstance(exc, TransportTimeout):
-                    err: TransientError = UpstreamTimeout(
-                        f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base
-                    )
-                else:
-                    err = UpstreamConnectionError(_short(exc), provider=rt.name, endpoint=base)
-                last_error = err
-                ep.failed(err, elapsed)
-                ctx.attempts.append(
-                    Attempt(
-                        provider=rt.name,
-                        endpoint=base,
-                        outcome="failed",
-                        error=err.message,
-                        latency_ms=round(elapsed * 1000, 3),
-                    )
-                )
-                continue
-            elapsed = time.perf_counter() - started
-            status = resp.status
-            ctx.last_endpoint = base
-            if status >= 500:
+                status = resp.status
+                ctx.last_endpoint = base
+                if status < 500:
+                    ep.succeeded(elapsed)
+                    return await self._answer(resp, base)
                 err = UpstreamServerError(f"HTTP {status}", provider=rt.name, endpoint=base, status=status)
-                last_error = err
-                ep.failed(err, elapsed)
-                ctx.attempts.append(
-                    Attempt(
-                        provider=rt.name,
-                        endpoint=base,
-                        outcome="failed",
-                        error=err.message,
-                        latency_ms=round(elapsed * 1000, 3),
-                    )
-                )
-                continue
-            ep.succeeded(elapsed)
-            if rt.rate_limit is not None:
-                await rt.observe_usage(resp.headers)
-            if status in (429, 418):
-                now = rt.clock.time()
-                retry_after = parse_retry_after(resp.headers.get("retry-after"), now)
-                banned = status == 418
-                raise RateLimited(
-                    ("IP banned (HTTP 418)" if banned else "rate limited (HTTP 429)")
-                    + (f", retry after {retry_after:.0f}s" if retry_after is not None else ""),
+            # this endpoint failed: note it and try the provider's next mirror
+            elapsed = time.perf_counter() - started
+            last_error = err
+            ep.failed(err, elapsed)
+            ctx.attempts.append(
+                Attempt(
                     provider=rt.name,
                     endpoint=base,
-                    retry_after=retry_after,
-                    banned=banned,
+                    outcome="failed",
+                    error=err.message,
+                    latency_ms=round(elapsed * 1000, 3),
                 )
-            if status in (451, 403):
-                raise Forbidden(
-                    f"HTTP {status}: {_error_text(resp.content) or 'forbidden'}",
-                    provider=rt.name,
-                    endpoint=base,
-                    status=status,
-                )
-            return Response(
-                status_code=status,
-                headers=resp.headers,
-                content=resp.content,
-                url=resp.url,
-                endpoint=base,
-                provider=rt.name,
             )
         if last_error is None:
             if tried == 0:
@@ -254,6 +218,39 @@ class EndpointClient:
         if len(bases) > 1:
             last_error.message = f"all {tried} endpoint(s) tried failed; last: {last_error.message}"
         raise last_error
+
+    async def _answer(self, resp: RawResponse, base: str) -> Response:
+        """An endpoint answered below 500: spend nothing more, map 429/418/403/451, or hand it over."""
+        rt = self._ctx.runtime
+        status = resp.status
+        if rt.rate_limit is not None:
+            await rt.observe_usage(resp.headers)
+        if status in (429, 418):
+            retry_after = parse_retry_after(resp.headers.get("retry-after"), rt.clock.time())
+            banned = status == 418
+            raise RateLimited(
+                ("IP banned (HTTP 418)" if banned else "rate limited (HTTP 429)")
+                + (f", retry after {retry_after:.0f}s" if retry_after is not None else ""),
+                provider=rt.name,
+                endpoint=base,
+                retry_after=retry_after,
+                banned=banned,
+            )
+        if status in (451, 403):
+            raise Forbidden(
+                f"HTTP {status}: {_error_text(resp.content) or 'forbidden'}",
+                provider=rt.name,
+                endpoint=base,
+                status=status,
+            )
+        return Response(
+            status_code=status,
+            headers=resp.headers,
+            content=resp.content,
+            url=resp.url,
+            endpoint=base,
+            provider=rt.name,
+        )
 
 
 def _error_text(content: bytes) -> str:

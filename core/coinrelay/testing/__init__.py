@@ -3,6 +3,8 @@
 * :class:`ProviderHarness` — call one plugin's hooks directly, with a real context;
 * :func:`check_provider` / :func:`check_garbage_bodies` — the provider contract;
 * :class:`FakeUpstream` — a real HTTP server on 127.0.0.1 with injectable faults;
+* :func:`read_json` / :func:`cassette_filters` — fixture bodies as the core decodes them, and
+  a ``vcr_config`` that keeps credentials out of cassettes;
 * :class:`~coinrelay.clock.FakeClock` — time the tests drive.
 
 The pytest plugin (:mod:`coinrelay.testing.pytest_plugin`, auto-registered) adds the
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from ..clock import FakeClock
 from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_garbage_bodies, check_provider
+from .files import cassette_filters, read_json
 from .harness import ProviderHarness
 from .upstream import FakeUpstream, Fault, Reply
 
@@ -24,6 +27,8 @@ __all__ = [
     "Fault",
     "ProviderHarness",
     "Reply",
+    "cassette_filters",
     "check_garbage_bodies",
     "check_provider",
+    "read_json",
 ]

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from coinrelay.testing import cassette_filters, read_json
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -25,9 +27,7 @@ def fixture_bytes() -> Callable[[str], bytes]:
 @pytest.fixture
 def fixture_json() -> Callable[[str], Any]:
     """``fixture_json("depth_docs.json")``: a fixture decoded as ``Response.json()`` does (floats as Decimal)."""
-    from decimal import Decimal
-
-    return lambda name: json.loads(_raw(name), parse_float=Decimal)
+    return lambda name: read_json(FIXTURES / name)
 
 
 @pytest.fixture
@@ -45,8 +45,4 @@ def exchange_info_body() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
     """Binance's public market data needs no key; filter the signed-endpoint credentials anyway."""
-    return {
-        "filter_headers": [("x-mbx-apikey", "REDACTED"), ("authorization", "REDACTED")],
-        "filter_query_parameters": [("signature", "REDACTED"), ("apiKey", "REDACTED")],
-        "decode_compressed_response": True,
-    }
+    return cassette_filters(headers=["x-mbx-apikey"], params=["signature"])

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from coinrelay.testing import cassette_filters
+
 CASSETTES = Path(__file__).parent / "cassettes"
 
 #: Headers and query parameters that can carry a CoinGecko key: never written to a cassette.
@@ -16,8 +18,4 @@ SECRET_PARAMS = ("x_cg_demo_api_key", "x_cg_pro_api_key")
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": [(h, "REDACTED") for h in SECRET_HEADERS],
-        "filter_query_parameters": [(p, "REDACTED") for p in SECRET_PARAMS],
-        "decode_compressed_response": True,
-    }
+    return cassette_filters(headers=SECRET_HEADERS, params=SECRET_PARAMS)

@@ -6,13 +6,12 @@ from typing import Any
 
 import pytest
 
+from coinrelay.testing import cassette_filters
+
 #: Headers that can carry a CoinPaprika key: never written to a cassette.
 SECRET_HEADERS = ("authorization",)
 
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": [(h, "REDACTED") for h in SECRET_HEADERS],
-        "decode_compressed_response": True,
-    }
+    return cassette_filters(headers=SECRET_HEADERS)

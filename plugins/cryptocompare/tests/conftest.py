@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from coinrelay.testing import cassette_filters, read_json
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -16,18 +16,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def load_fixture() -> Callable[[str], Any]:
     """``load_fixture("x.json")``: a fixture body decoded as ``Response.json`` does (floats as Decimal)."""
-
-    def load(name: str) -> Any:
-        return json.loads((FIXTURES / name).read_bytes(), parse_float=Decimal)
-
-    return load
+    return lambda name: read_json(FIXTURES / name)
 
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    """The optional key travels in the authorization header (or api_key query, in other clients): filter both."""
-    return {
-        "filter_headers": ["authorization", "x-api-key"],
-        "filter_query_parameters": ["api_key", "apiKey"],
-        "decode_compressed_response": True,
-    }
+    """The optional key travels in the authorization header (or api_key query, in other clients)."""
+    return cassette_filters()

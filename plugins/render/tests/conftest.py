@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from coinrelay.testing import read_json
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -17,10 +17,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def load_fixture() -> Callable[[str], Any]:
     """``load_fixture("price")``: the remote's body, decoded as ``Response.json`` does (floats as Decimal)."""
 
-    def load(category: str) -> Any:
-        return json.loads((FIXTURES / f"{category}.json").read_bytes(), parse_float=Decimal)
-
-    return load
+    return lambda category: read_json(FIXTURES / f"{category}.json")
 
 
 @pytest.fixture
