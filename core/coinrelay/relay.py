@@ -30,6 +30,7 @@ import httpx
 
 from .breaker import CLOSED
 from .categories import ALL
+from .chains import Tier, build_chains
 from .clock import SYSTEM_CLOCK, Clock
 from .config import ProviderSettings, Settings, load_settings
 from .context import ProviderContext
@@ -48,7 +49,6 @@ from .errors import (
     UpstreamTimeout,
 )
 from .events import FailoverHappened, RequestFinished
-from .health import DEFAULT_LATENCY
 from .hedging import HedgePolicy
 from .models import (
     OHLCV,
@@ -69,6 +69,7 @@ from .models import (
 from .plugins import hook_function, make_plugin_manager, notifier
 from .provider import ProviderInfo
 from .quality import PriceBook, deviation_pct, median, problem
+from .report import TrafficStats, provider_health
 from .requests import describe, prepare, validate
 from .retry_budget import RetryBudget
 from .runtime import ProviderRuntime
@@ -159,36 +160,6 @@ PROBE_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
-class _Tier:
-    """One tier of a chain, balanced by smooth weighted round-robin on health."""
-
-    __slots__ = ("current", "members")
-
-    def __init__(self, members: list[ProviderRuntime]) -> None:
-        self.members = members
-        self.current = [0.0] * len(members)
-
-    def order(self) -> list[ProviderRuntime]:
-        members = self.members
-        if len(members) == 1:
-            return members
-        known = [m.health.ewma for m in members if m.health.ewma is not None]
-        default = sum(known) / len(known) if known else DEFAULT_LATENCY  # a cold member gets its share
-        weights = [m.health.weight(default) if m.breaker.is_available() else 0.0 for m in members]
-        total = sum(weights)
-        if total <= 0:
-            return members
-        cur = self.current
-        best = 0
-        for i, w in enumerate(weights):
-            cur[i] += w
-            if cur[i] > cur[best]:
-                best = i
-        cur[best] -= total
-        rest = sorted((i for i in range(len(members)) if i != best), key=lambda i: -weights[i])
-        return [members[best]] + [members[i] for i in rest]
-
-
 class Relay:
     """Crypto market data from a failover chain of provider plugins.
 
@@ -232,10 +203,9 @@ class Relay:
         self._refresh_listeners()
         self.providers: dict[str, ProviderRuntime] = {}
         self._build_providers()
-        self._chains: dict[str, list[_Tier]] = {}
-        self._build_chains()
+        self._chains: dict[str, list[Tier]] = build_chains(self.settings, self.providers, self.plugin_statuses)
         self._inflight: dict[str, _Flight] = {}
-        self._stats: dict[tuple[str, str], list[float]] = {}
+        self._stats = TrafficStats()
         self._closed = False
         self._build_resilience()
 
@@ -344,53 +314,6 @@ class Relay:
             if st.name == name:
                 st.status = "failed"
                 st.error = error
-
-    def _build_chains(self) -> None:
-        settings = self.settings
-        strict = settings.strict_chains
-        for category in ALL:
-            configured = settings.chains.get(category)
-            tiers: list[_Tier] = []
-            if configured:
-                is_strict = strict is None or category in strict
-                for entry in configured:
-                    names = entry if isinstance(entry, list) else [entry]
-                    members = []
-                    for pname in names:
-                        rt = self.providers.get(pname)
-                        if rt is None:
-                            known = {s.name for s in self.plugin_statuses}
-                            if pname in known or not settings.provider(pname).enabled:
-                                continue  # installed but disabled or failed: skip it
-                            if is_strict:
-                                installed = ", ".join(sorted(self.providers)) or "none"
-                                raise ConfigError(
-                                    f"unknown provider {pname!r} in the chain",
-                                    file=settings.source_path,
-                                    key=f"chains.{category}",
-                                    allowed=installed,
-                                )
-                            continue
-                        if category not in rt.impls:
-                            if is_strict:
-                                raise ConfigError(
-                                    f"provider {pname!r} does not serve {category!r} "
-                                    f"(it serves {', '.join(rt.impls) or 'nothing'})",
-                                    file=settings.source_path,
-                                    key=f"chains.{category}",
-                                    allowed=", ".join(n for n, r in self.providers.items() if category in r.impls),
-                                )
-                            continue
-                        members.append(rt)
-                    if members:
-                        tiers.append(_Tier(members))
-            else:
-                by_priority: dict[int, list[ProviderRuntime]] = {}
-                for rt in self.providers.values():
-                    if category in rt.impls:
-                        by_priority.setdefault(rt.priority, []).append(rt)
-                tiers = [_Tier(by_priority[p]) for p in sorted(by_priority)]
-            self._chains[category] = tiers
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -1126,7 +1049,7 @@ class Relay:
         ch = rt.category_health.get(category)
         if ch is not None:
             ch.record_success(latency)
-        self._count(rt.name, category, True, latency)
+        self._stats.record(rt.name, category, True, latency)
         endpoint = ctx.last_endpoint or result.source.endpoint
         if ctx.attempts:
             attempts.extend(a for a in ctx.attempts if a.outcome != "ok")
@@ -1185,7 +1108,7 @@ class Relay:
         ch = rt.category_health.get(category)
         if ch is not None:
             ch.record_failure(err.message, latency)
-        self._count(rt.name, category, False, latency)
+        self._stats.record(rt.name, category, False, latency)
         last = attempts[-1] if attempts else None
         if last is None or last.provider != rt.name or last.error != err.message:
             # (an endpoint-level attempt with the same error already tells the story)
@@ -1200,17 +1123,6 @@ class Relay:
             )
         if self._notify_request is not None:
             self._notify_request(RequestFinished(rt.name, endpoint, category, outcome, latency, err.message))
-
-    def _count(self, provider: str, category: str, ok: bool, latency: float) -> None:
-        row = self._stats.get((provider, category))
-        if row is None:
-            row = self._stats[(provider, category)] = [0, 0, 0, 0.0]
-        row[0] += 1
-        if ok:
-            row[1] += 1
-        else:
-            row[2] += 1
-        row[3] += latency
 
     # -- health and stats ---------------------------------------------------------------
 
@@ -1268,61 +1180,12 @@ class Relay:
         """Per provider and per endpoint: breaker, pause, success rate, latency, counts, last error."""
         if self.state.shared:
             await self.state.flush(force=True)  # fresh cluster-wide counts in status()
-        out: dict[str, Any] = {"state_backend": self.state.status(), "providers": {}}
-        for name, rt in self.providers.items():
-            pause = await self.state.get_pause(name)
-            rl = rt.rate_limit
-            out["providers"][name] = {
-                "name": name,
-                "configured": rt.configured_reason is None,
-                "configured_reason": rt.configured_reason,
-                "priority": rt.priority,
-                "categories": sorted(rt.impls),
-                "breaker": _breaker_dict(rt.breaker),
-                "paused": None
-                if pause is None
-                else {"until": _iso(pause.until), "reason": pause.reason, "kind": pause.kind},
-                "available": rt.configured_reason is None and pause is None and rt.breaker.is_available(),
-                "health": _snap(rt.health),
-                "per_category": {c: _snap(h) for c, h in rt.category_health.items()},
-                "endpoints": [
-                    {"url": ep.base, "breaker": _breaker_dict(ep.breaker), "health": _snap(ep.health)}
-                    for ep in rt.endpoint_states()
-                ],
-                "rate_limit": None
-                if rl is None
-                else {
-                    "limit": rl.limit,
-                    "effective_limit": rl.effective_limit,
-                    "period": rl.period,
-                    "aligned": rl.aligned,
-                    "unit": rl.unit,
-                    "remaining": await self.state.remaining(rt.domain, rl),
-                },
-            }
-        return out
+        providers = {name: await provider_health(rt, self.state) for name, rt in self.providers.items()}
+        return {"state_backend": self.state.status(), "providers": providers}
 
     def stats(self) -> dict[str, Any]:
         """Requests, successes, failures, mean latency and share of traffic per provider and category."""
-        served: dict[str, int] = {}
-        for (_, category), row in self._stats.items():
-            served[category] = served.get(category, 0) + int(row[1])
-        per: dict[str, Any] = {}
-        for (provider, category), row in sorted(self._stats.items()):
-            requests, ok, failed, total_latency = row
-            per.setdefault(provider, {"requests": 0, "successes": 0, "failures": 0, "categories": {}})
-            p = per[provider]
-            p["requests"] += int(requests)
-            p["successes"] += int(ok)
-            p["failures"] += int(failed)
-            p["categories"][category] = {
-                "requests": int(requests),
-                "successes": int(ok),
-                "failures": int(failed),
-                "mean_latency_ms": round(total_latency / requests * 1000, 3) if requests else None,
-                "share": round(ok / served[category], 4) if served.get(category) else 0.0,
-            }
-        return {"providers": per, "served": served}
+        return self._stats.report()
 
 
 def _stale_copy(entry: CacheEntry, age: float, attempts: Iterable[Attempt]) -> Result:
@@ -1332,42 +1195,6 @@ def _stale_copy(entry: CacheEntry, age: float, attempts: Iterable[Attempt]) -> R
     value.source.age = round(age, 3)
     value.source.attempts = list(attempts) + value.source.attempts
     return value
-
-
-def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
-
-
-def _breaker_dict(br: Any) -> dict[str, Any]:
-    rec = br.record
-    return {
-        "state": br.state,
-        "since": _iso(rec.since),
-        "until": _iso(rec.open_until) if rec.state == "open" else None,
-        "reason": rec.reason or None,
-        "consecutive_failures": rec.consecutive_failures,
-        "recovery_timeout": rec.recovery,
-    }
-
-
-def _snap(hw: Any) -> dict[str, Any]:
-    s = hw.snapshot()
-    return {
-        "requests": s.requests,
-        "successes": s.successes,
-        "failures": s.failures,
-        "success_rate": s.success_rate,
-        "score": s.score,
-        "latency_ms": {
-            "ewma": s.latency_ewma_ms,
-            "p50": s.latency_p50_ms,
-            "p95": s.latency_p95_ms,
-            "p99": s.latency_p99_ms,
-        },
-        "last_error": s.last_error,
-        "last_error_at": _iso(s.last_error_at),
-        "last_success_at": _iso(s.last_success_at),
-    }
 
 
 def _make_state(settings: Settings, clock: Clock) -> StateBackend:

@@ -1,0 +1,123 @@
+"""What ``relay.health()`` and ``relay.stats()`` report: breakers, pauses, health windows,
+budgets, and traffic counters per provider and category."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .breaker import CircuitBreaker
+from .health import HealthWindow
+from .runtime import ProviderRuntime
+from .state.base import StateBackend
+
+
+class TrafficStats:
+    """Requests, successes, failures and summed latency per ``(provider, category)``."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], list[float]] = {}
+
+    def record(self, provider: str, category: str, ok: bool, latency: float) -> None:
+        row = self._rows.get((provider, category))
+        if row is None:
+            row = self._rows[(provider, category)] = [0, 0, 0, 0.0]
+        row[0] += 1
+        if ok:
+            row[1] += 1
+        else:
+            row[2] += 1
+        row[3] += latency
+
+    def report(self) -> dict[str, Any]:
+        """Per provider and category: counts, mean latency and share of the category's answers."""
+        served: dict[str, int] = {}
+        for (_, category), row in self._rows.items():
+            served[category] = served.get(category, 0) + int(row[1])
+        per: dict[str, Any] = {}
+        for (provider, category), row in sorted(self._rows.items()):
+            requests, ok, failed, total_latency = row
+            per.setdefault(provider, {"requests": 0, "successes": 0, "failures": 0, "categories": {}})
+            p = per[provider]
+            p["requests"] += int(requests)
+            p["successes"] += int(ok)
+            p["failures"] += int(failed)
+            p["categories"][category] = {
+                "requests": int(requests),
+                "successes": int(ok),
+                "failures": int(failed),
+                "mean_latency_ms": round(total_latency / requests * 1000, 3) if requests else None,
+                "share": round(ok / served[category], 4) if served.get(category) else 0.0,
+            }
+        return {"providers": per, "served": served}
+
+
+async def provider_health(rt: ProviderRuntime, state: StateBackend) -> dict[str, Any]:
+    """One provider: configuration, breaker, pause, health (overall, per category, per endpoint), budget."""
+    pause = await state.get_pause(rt.name)
+    rl = rt.rate_limit
+    return {
+        "name": rt.name,
+        "configured": rt.configured_reason is None,
+        "configured_reason": rt.configured_reason,
+        "priority": rt.priority,
+        "categories": sorted(rt.impls),
+        "breaker": breaker_report(rt.breaker),
+        "paused": None if pause is None else {"until": iso(pause.until), "reason": pause.reason, "kind": pause.kind},
+        "available": rt.configured_reason is None and pause is None and rt.breaker.is_available(),
+        "health": health_report(rt.health),
+        "per_category": {c: health_report(h) for c, h in rt.category_health.items()},
+        "endpoints": [
+            {"url": ep.base, "breaker": breaker_report(ep.breaker), "health": health_report(ep.health)}
+            for ep in rt.endpoint_states()
+        ],
+        "rate_limit": None
+        if rl is None
+        else {
+            "limit": rl.limit,
+            "effective_limit": rl.effective_limit,
+            "period": rl.period,
+            "aligned": rl.aligned,
+            "unit": rl.unit,
+            "remaining": await state.remaining(rt.domain, rl),
+        },
+    }
+
+
+def iso(ts: float | None) -> str | None:
+    """Epoch seconds as ISO 8601 UTC (milliseconds), or ``None``."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+def breaker_report(br: CircuitBreaker) -> dict[str, Any]:
+    rec = br.record
+    return {
+        "state": br.state,
+        "since": iso(rec.since),
+        "until": iso(rec.open_until) if rec.state == "open" else None,
+        "reason": rec.reason or None,
+        "consecutive_failures": rec.consecutive_failures,
+        "recovery_timeout": rec.recovery,
+    }
+
+
+def health_report(hw: HealthWindow) -> dict[str, Any]:
+    s = hw.snapshot()
+    return {
+        "requests": s.requests,
+        "successes": s.successes,
+        "failures": s.failures,
+        "success_rate": s.success_rate,
+        "score": s.score,
+        "latency_ms": {
+            "ewma": s.latency_ewma_ms,
+            "p50": s.latency_p50_ms,
+            "p95": s.latency_p95_ms,
+            "p99": s.latency_p99_ms,
+        },
+        "last_error": s.last_error,
+        "last_error_at": iso(s.last_error_at),
+        "last_success_at": iso(s.last_success_at),
+    }
