@@ -42,6 +42,7 @@ class SyncRelay:
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._loop.is_closed():
+            coro.close()  # never scheduled: close it rather than leave it un-awaited
             raise RuntimeError("this SyncRelay is closed")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
