@@ -11,7 +11,7 @@ from coinrelay.clock import FakeClock
 from coinrelay.events import FailoverHappened
 from coinrelay.testing import Fault
 
-from .support import relay_for, serve_price
+from .support import price_provider, relay_for, serve_price
 
 
 async def test_first_provider_down_second_answers_in_the_same_call(upstream_factory) -> None:
@@ -214,3 +214,45 @@ async def test_unknown_symbol_with_a_provider_skipped_as_down_is_not_not_found(u
         with pytest.raises(AllProvidersFailed) as info:
             await relay.price("ZZZ")
     assert [x.outcome for x in info.value.attempts] == ["skipped", "unsupported"]
+
+
+async def test_a_credential_in_a_provider_error_never_reaches_trail_health_or_logs(upstream_factory, caplog) -> None:
+    """A plugin that echoes its key into an error: the core scrubs it everywhere it records the error."""
+    import types
+
+    from coinrelay import InvalidResponse, ProviderInfo, hookimpl
+    from coinrelay.config import ProviderSettings, Settings
+    from coinrelay.relay import Relay
+
+    secret = "sk-live/abc+123"
+    leaky = types.ModuleType("leaky")
+
+    @hookimpl
+    def provider_info() -> ProviderInfo:
+        return ProviderInfo(name="leaky", categories=("price",), endpoints=("http://127.0.0.1:9",))
+
+    @hookimpl
+    async def fetch_price(ctx, symbol: str, quote: str):  # type: ignore[no-untyped-def]
+        if symbol == "BTC":
+            raise InvalidResponse(f"bad body from {ctx.http!r}?apiKey={ctx.secret()}", provider=ctx.name)
+        raise KeyError(f"key={ctx.secret()} url=x?k=sk-live%2Fabc%2B123")
+
+    leaky.provider_info = provider_info  # type: ignore[attr-defined]
+    leaky.fetch_price = fetch_price  # type: ignore[attr-defined]
+    b = upstream_factory()
+    serve_price(b, "2")
+    settings = Settings(
+        providers={"leaky": ProviderSettings(api_key=secret), "b": ProviderSettings(endpoints=[b.url])},
+        chains={"price": ["leaky", "b"]},
+    )
+    settings.cache.enabled = False
+    async with Relay(
+        settings, plugins=[("leaky", leaky), ("b", price_provider("b"))], load_entry_points=False
+    ) as relay:
+        first = await relay.price("BTC")
+        second = await relay.price("ETH")
+        health = await relay.health()
+    seen = repr(first.source.attempts) + repr(second.source.attempts) + repr(health) + caplog.text
+    assert "***" in repr(first.source.attempts)
+    assert secret not in seen
+    assert "sk-live%2Fabc%2B123" not in seen

@@ -988,6 +988,8 @@ class Relay:
             except BaseException as exc:
                 if deadline.end(isinstance(exc, asyncio.CancelledError)):
                     raise TimeoutError from None
+                if rt.secrets and isinstance(exc, ProviderError):
+                    exc.message = rt.scrub(exc.message)  # no credential reaches a trail, a log or a pause
                 raise
             deadline.end(False)
         except NotSupported as exc:
@@ -1027,9 +1029,11 @@ class Relay:
             raise
         except Exception as exc:
             latency = time.perf_counter() - started
-            log.exception("provider %r raised an unexpected error in fetch_%s", rt.name, category)
+            text = rt.scrub(f"plugin error {type(exc).__name__}: {exc}")
+            log.error("provider %r failed in fetch_%s: %s", rt.name, category, text)
+            log.debug("traceback of that error", exc_info=not rt.secrets)
             attempts.extend(ctx.attempts)
-            err = InvalidResponse(f"plugin error {type(exc).__name__}: {exc}", provider=rt.name)
+            err = InvalidResponse(text, provider=rt.name)
             self._record_failure(rt, category, err, attempts, latency, endpoint=ctx.last_endpoint)
             return None, "failed", err.message
         latency = time.perf_counter() - started

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -165,6 +166,14 @@ class ProviderRuntime:
                 )
 
         return on_change
+
+    def scrub(self, text: str) -> str:
+        """``text`` with this provider's credentials (plain or URL-encoded) replaced by ``***``."""
+        for secret in self.secrets.values():
+            for form in (secret, urllib.parse.quote(secret, safe="")):
+                if form and form in text:
+                    text = text.replace(form, "***")
+        return text
 
     def opened_signal(self) -> asyncio.Event:
         """An event set the next time this provider's breaker opens."""
