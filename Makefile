@@ -25,6 +25,7 @@ sandbox: $(STAMP)
 	$(BIN)/coinrelay serve --sandbox $(ARGS)
 
 test: $(STAMP)
+	@bash scripts/install-system-deps.sh
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
