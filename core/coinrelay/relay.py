@@ -417,6 +417,9 @@ class Relay:
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
         :raises AllProvidersFailed: every provider failed and no stale value may be served.
+
+        A fresh value from the cache is the cached object itself (that is what makes a hit
+        cost microseconds): treat results as read-only, or ``model_copy()`` before changing one.
         """
         if category not in RESULT_TYPES:
             raise InvalidRequest("category", f"unknown category {category!r}; allowed: {', '.join(ALL)}")
