@@ -167,23 +167,15 @@ end
 return {granted, string.format('%.17g', total), string.format('%.17g', wait)}
 """
 
-#: KEYS[1] pause. ARGV: until, payload, ttl_ms. Keeps a longer running pause.
-_SET_PAUSE = """
+#: KEYS[1] a JSON record. ARGV: field, value, payload, ttl_ms. Stores the payload only over a
+#: record whose ``field`` is smaller: pauses keep the later ``until``, breaker records the
+#: newer ``version``.
+_SET_IF_GREATER = """
 local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cjson.decode(cur)['until']) >= tonumber(ARGV[1]) then
+if cur and tonumber(cjson.decode(cur)[ARGV[1]]) >= tonumber(ARGV[2]) then
   return 0
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
-"""
-
-#: KEYS[1] breaker record. ARGV: version, payload, ttl_ms. Stores only over an older record.
-_PUBLISH_BREAKER = """
-local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(cjson.decode(cur)['version']) >= tonumber(ARGV[1]) then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 return 1
 """
 
@@ -267,8 +259,7 @@ class RedisState(StateBackend):
         self._spend_aligned = r.register_script(_SPEND_ALIGNED)
         self._observe_aligned = r.register_script(_OBSERVE_ALIGNED)
         self._sliding = r.register_script(_SLIDING)
-        self._set_pause = r.register_script(_SET_PAUSE)
-        self._publish = r.register_script(_PUBLISH_BREAKER)
+        self._set_if_greater = r.register_script(_SET_IF_GREATER)
         self._acquire = r.register_script(_ACQUIRE_PROBE)
         self._release = r.register_script(_RELEASE_PROBE)
         self.local = MemoryState(clock, max_cache_entries=max_cache_entries)
@@ -487,7 +478,9 @@ class RedisState(StateBackend):
 
     async def _publish_one(self, br: CircuitBreaker) -> bool:
         payload, ttl = self._payload(br)
-        stored = await self._publish(keys=[self.key("breaker", br.key)], args=[br.record.version, payload, ttl])
+        stored = await self._set_if_greater(
+            keys=[self.key("breaker", br.key)], args=["version", br.record.version, payload, ttl]
+        )
         return bool(stored)
 
     async def publish_breaker(self, breaker: CircuitBreaker) -> None:
@@ -511,8 +504,10 @@ class RedisState(StateBackend):
                     async with self._redis.pipeline(transaction=False) as pipe:
                         for br in dirty.values():
                             payload, ttl = self._payload(br)
-                            await self._publish(
-                                keys=[self.key("breaker", br.key)], args=[br.record.version, payload, ttl], client=pipe
+                            await self._set_if_greater(
+                                keys=[self.key("breaker", br.key)],
+                                args=["version", br.record.version, payload, ttl],
+                                client=pipe,
                             )
                         for k in release:
                             await self._release(keys=[self.key("probe", k)], args=[self.replica_id], client=pipe)
@@ -595,7 +590,7 @@ class RedisState(StateBackend):
     async def _set_pause_shared(self, provider: str, pause: Pause) -> None:
         payload = json.dumps({"until": pause.until, "reason": pause.reason, "kind": pause.kind})
         ttl = _ms(pause.until - self.clock.time())
-        await self._set_pause(keys=[self.key("pause", provider)], args=[pause.until, payload, ttl])
+        await self._set_if_greater(keys=[self.key("pause", provider)], args=["until", pause.until, payload, ttl])
 
     async def set_pause(self, provider: str, pause: Pause) -> None:
         await self.local.set_pause(provider, pause)
