@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from .config import BreakerSettings, ProviderSettings
 from .errors import ConfigError, ProviderError, RateLimited
 from .events import BreakerStateChanged
 from .health import HealthWindow
+from .parsing import redact
 from .provider import ProviderInfo, RateLimit
 from .state.base import StateBackend
 from .symbols import SymbolMapper
@@ -169,11 +169,7 @@ class ProviderRuntime:
 
     def scrub(self, text: str) -> str:
         """``text`` with this provider's credentials (plain or URL-encoded) replaced by ``***``."""
-        for secret in self.secrets.values():
-            for form in (secret, urllib.parse.quote(secret, safe="")):
-                if form and form in text:
-                    text = text.replace(form, "***")
-        return text
+        return redact(text, self.secrets.values())
 
     def opened_signal(self) -> asyncio.Event:
         """An event set the next time this provider's breaker opens."""

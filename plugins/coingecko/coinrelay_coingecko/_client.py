@@ -25,6 +25,7 @@ from coinrelay.errors import (
     UpstreamServerError,
 )
 from coinrelay.http import Response
+from coinrelay.parsing import redact
 
 from . import _parse
 
@@ -162,11 +163,6 @@ def _error_fields(body: Any) -> tuple[int | None, str | None]:
     return None, None
 
 
-def _scrub(text: str, key: str) -> str:
-    text = text[:300]
-    return text.replace(key, "***") if key else text
-
-
 def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
     """The core error for an error answer (any status the core hands back, or an error body in a 2xx)."""
     if body is None:
@@ -177,7 +173,7 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
     code, msg = _error_fields(body)
     status = resp.status_code
     where: dict[str, Any] = {"provider": NAME, "endpoint": resp.endpoint}
-    text = _scrub(msg, key) if msg is not None else _scrub(resp.text.strip()[:120], key)
+    text = redact(msg if msg is not None else resp.text.strip()[:120], [key])[:300]
     if code in KEY_ERROR_CODES or status == 401:
         return NotConfigured(
             f"API key refused (HTTP {status}, error_code {code}): {text}; check "

@@ -21,6 +21,7 @@ from coinrelay.errors import (
     UpstreamServerError,
 )
 from coinrelay.http import Response
+from coinrelay.parsing import redact
 
 from . import _parse
 
@@ -112,11 +113,6 @@ def _error_message(body: Any) -> str | None:
     return None
 
 
-def _scrub(text: str, key: str) -> str:
-    text = text[:300]
-    return text.replace(key, "***") if key else text
-
-
 def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
     """The core error for an error answer (a status the core hands back, or an error body in a 2xx)."""
     if body is None:
@@ -127,7 +123,7 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
     msg = _error_message(body)
     status = resp.status_code
     where: dict[str, Any] = {"provider": NAME, "endpoint": resp.endpoint}
-    text = _scrub(msg if msg is not None else resp.text.strip()[:120], key)
+    text = redact(msg if msg is not None else resp.text.strip()[:120], [key])[:300]
     if status == 401:
         return NotConfigured(f"API key refused (HTTP 401): {text}; check providers.{NAME}.api_key", **where)
     if status == 402:
