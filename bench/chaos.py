@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coinrelay.config import BreakerSettings, ConsensusSettings, HedgingSettings, QualitySettings
+from coinrelay._config import BreakerSettings, ConsensusSettings, HedgingSettings, QualitySettings
 from coinrelay.testing import FakeUpstream, Fault, Reply
 from tests.chaos._kit import make_relay, serve
 

@@ -17,7 +17,7 @@ from typing import Any
 from providers import binance_like
 
 from coinrelay import Relay
-from coinrelay.config import CacheSettings, HedgingSettings, ProviderSettings, RelaySettings, Settings
+from coinrelay._config import CacheSettings, HedgingSettings, ProviderSettings, RelaySettings, Settings
 
 HERE = Path(__file__).resolve().parent
 #: The Binance pair every scenario asks for (``BTC`` in ``USD``, served in ``USDT``).

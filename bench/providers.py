@@ -3,7 +3,7 @@
 The scenarios with several providers (A, B, C) need several providers that speak the
 same format; :func:`binance_like` builds one per name. It does what a real plugin does
 per call: one ``ctx.http.get``, ``resp.json()`` (floats as Decimal), the core's parsing
-helpers, a :class:`~coinrelay.models.Price` with ``source=ctx.source()``.
+helpers, a :class:`~coinrelay._models.Price` with ``source=ctx.source()``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from coinrelay import NotSupported, Price, ProviderContext, ProviderInfo, hookimpl
-from coinrelay.parsing import field, num
+from coinrelay._parsing import field, num
 
 
 class BinanceLike:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support import price_provider
 
 from coinrelay import Relay
-from coinrelay.config import ProviderSettings, RateLimitSettings, Settings, StateSettings
+from coinrelay._config import ProviderSettings, RateLimitSettings, Settings, StateSettings
 from coinrelay.testing import FakeUpstream, Reply
 
 

@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support import price_provider
 
 from coinrelay import Relay
-from coinrelay.clock import FakeClock
-from coinrelay.config import BreakerSettings, ProviderSettings, RateLimitSettings, Settings, StateSettings
-from coinrelay.errors import CoinRelayError
+from coinrelay._clock import FakeClock
+from coinrelay._config import BreakerSettings, ProviderSettings, RateLimitSettings, Settings, StateSettings
+from coinrelay._errors import CoinRelayError
 
 
 def build(config: dict[str, Any]) -> tuple[Relay, FakeClock]:

@@ -9,9 +9,9 @@ import types
 from typing import Any
 
 from coinrelay import NotSupported, Price, ProviderInfo, Relay, hookimpl
-from coinrelay.clock import SYSTEM_CLOCK, Clock
-from coinrelay.config import ProviderSettings, Settings
-from coinrelay.parsing import field, num
+from coinrelay._clock import SYSTEM_CLOCK, Clock
+from coinrelay._config import ProviderSettings, Settings
+from coinrelay._parsing import field, num
 from coinrelay.testing import FakeUpstream, Reply
 
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from coinrelay.breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy, CircuitBreaker
-from coinrelay.clock import FakeClock
+from coinrelay._breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy, CircuitBreaker
+from coinrelay._clock import FakeClock
 
 
 def make(clock: FakeClock, **policy: float) -> tuple[CircuitBreaker, list[tuple[str, str, str]]]:

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from coinrelay import AllProvidersFailed
-from coinrelay.clock import FakeClock
-from coinrelay.config import Settings, load_settings
-from coinrelay.errors import ConfigError
+from coinrelay._clock import FakeClock
+from coinrelay._config import Settings, load_settings
+from coinrelay._errors import ConfigError
 from coinrelay.testing import Fault
 
 from .chaos._kit import make_relay, serve

@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 import coinrelay.cli as cli_module
-from coinrelay.categories import ALL
+from coinrelay._categories import ALL
+from coinrelay._config import MASK, ProviderSettings, Settings, load_settings
 from coinrelay.cli import cli
-from coinrelay.config import MASK, ProviderSettings, Settings, load_settings
 from coinrelay.testing import FakeUpstream, Fault, Reply
 
 PLUGIN_SOURCE = '''
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from coinrelay import (OHLCV, Article, Candle, Level, News, NotSupported, OrderBook, Price, ProviderInfo,
                        Sentiment, SentimentPoint, hookimpl)
-from coinrelay.parsing import field, from_ms, integer, num
+from coinrelay._parsing import field, from_ms, integer, num
 
 NAME = {name!r}
 
@@ -537,7 +537,7 @@ class RecordingSandbox:
         data = settings.model_dump()
         data["providers"] = {"alpha": {"endpoints": [self.url]}}
         data["chains"] = {"price": ["alpha"]}
-        from coinrelay.config import Settings
+        from coinrelay._config import Settings
 
         return Settings(**data)
 

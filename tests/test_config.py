@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coinrelay import ConfigError, Relay
-from coinrelay.config import load_settings
+from coinrelay._config import load_settings
 
 from .support import price_provider
 
@@ -152,7 +152,7 @@ def test_unknown_plugin_option_is_rejected(tmp_path: Path) -> None:
 
 
 def test_chain_without_config_groups_by_priority() -> None:
-    from coinrelay.config import Settings
+    from coinrelay._config import Settings
 
     relay = Relay(
         Settings(),
@@ -163,9 +163,9 @@ def test_chain_without_config_groups_by_priority() -> None:
 
 
 def test_rate_limit_override_keeps_the_plugins_other_keys() -> None:
-    from coinrelay.config import ProviderSettings, RateLimitSettings
-    from coinrelay.provider import ProviderInfo, RateLimit
-    from coinrelay.runtime import effective_rate_limit
+    from coinrelay._config import ProviderSettings, RateLimitSettings
+    from coinrelay._provider import ProviderInfo, RateLimit
+    from coinrelay._runtime import effective_rate_limit
 
     info = ProviderInfo(
         name="x",

@@ -27,7 +27,7 @@ import pytest
 import uvicorn
 
 from coinrelay import Relay
-from coinrelay.config import load_settings
+from coinrelay._config import load_settings
 from coinrelay.sandbox import UPSTREAMS, Sandbox
 from coinrelay.server import create_app
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from coinrelay import AllProvidersFailed, Relay
-from coinrelay.config import load_settings
+from coinrelay._config import load_settings
 from coinrelay.testing import FakeUpstream, Reply
 
 BODIES = Path(__file__).parent / "fixtures" / "bodies"

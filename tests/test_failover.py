@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from coinrelay import AllProvidersFailed, SymbolNotFound
-from coinrelay.clock import FakeClock
-from coinrelay.events import FailoverHappened
+from coinrelay._clock import FakeClock
+from coinrelay._events import FailoverHappened
 from coinrelay.testing import Fault
 
 from .support import price_provider, relay_for, serve_price
@@ -221,8 +221,8 @@ async def test_a_credential_in_a_provider_error_never_reaches_trail_health_or_lo
     import types
 
     from coinrelay import InvalidResponse, ProviderInfo, hookimpl
-    from coinrelay.config import ProviderSettings, Settings
-    from coinrelay.relay import Relay
+    from coinrelay._config import ProviderSettings, Settings
+    from coinrelay._relay import Relay
 
     secret = "sk-live/abc+123"
     leaky = types.ModuleType("leaky")

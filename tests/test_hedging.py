@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 
 from coinrelay import AllProvidersFailed
-from coinrelay.clock import FakeClock
-from coinrelay.config import HedgingSettings, load_settings
-from coinrelay.errors import ConfigError
-from coinrelay.health import HealthWindow
-from coinrelay.hedging import HedgeBudget, HedgePolicy
-from coinrelay.retry_budget import RetryBudget
+from coinrelay._clock import FakeClock
+from coinrelay._config import HedgingSettings, load_settings
+from coinrelay._errors import ConfigError
+from coinrelay._health import HealthWindow
+from coinrelay._hedging import HedgeBudget, HedgePolicy
+from coinrelay._retry_budget import RetryBudget
 from coinrelay.testing import Fault
 
 from .chaos._kit import make_relay, serve, settle
@@ -143,7 +143,7 @@ async def test_retry_budget_exhausted_fails_fast_without_touching_more_providers
     a.down()
     serve(b, "101")
     clock = FakeClock()
-    from coinrelay.config import BreakerSettings, RetryBudgetSettings
+    from coinrelay._config import BreakerSettings, RetryBudgetSettings
 
     async with make_relay(
         {"a": a, "b": b},

@@ -22,9 +22,9 @@ from coinrelay import (
     Relay,
     hookimpl,
 )
-from coinrelay.config import CacheSettings, ProviderSettings, Settings
-from coinrelay.http import Response
-from coinrelay.requests import cache_key, prepare, validate
+from coinrelay._config import CacheSettings, ProviderSettings, Settings
+from coinrelay._http import Response
+from coinrelay._requests import cache_key, prepare, validate
 
 
 def test_prepare_matches_validate_and_cache_key_and_hands_out_copies() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from coinrelay import PluginLoadError, Relay
-from coinrelay.config import ProviderSettings, Settings
-from coinrelay.plugins import make_plugin_manager
+from coinrelay._config import ProviderSettings, Settings
+from coinrelay._plugins import make_plugin_manager
 from coinrelay.testing import FakeUpstream
 
 from .support import serve_price

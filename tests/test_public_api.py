@@ -10,10 +10,10 @@ import pytest
 
 import coinrelay
 from coinrelay import hookspecs
-from coinrelay.categories import ALL
-from coinrelay.http import parse_retry_after
-from coinrelay.relay import Relay
-from coinrelay.requests import PARAMS
+from coinrelay._categories import ALL
+from coinrelay._http import parse_retry_after
+from coinrelay._relay import Relay
+from coinrelay._requests import PARAMS
 
 
 def test_all_is_sorted_and_complete() -> None:
@@ -50,3 +50,89 @@ def test_retry_after_both_forms() -> None:
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after("-5", now) is None
     assert parse_retry_after(None, now) is None
+
+
+#: The plugin API (``coinrelay.plugin``): what third-party provider plugins build on. Adding a
+#: name is a minor change; removing or renaming one breaks plugins and needs a major release.
+PLUGIN_API = [
+    "AllProvidersFailed",
+    "Article",
+    "Attempt",
+    "BadData",
+    "Bollinger",
+    "Candle",
+    "FETCHED",
+    "Forbidden",
+    "HOP_HEADER",
+    "INTERVALS",
+    "InvalidRequest",
+    "InvalidResponse",
+    "Level",
+    "MACD",
+    "Metadata",
+    "News",
+    "NotConfigured",
+    "NotSupported",
+    "OHLCV",
+    "OrderBook",
+    "Prediction",
+    "Price",
+    "ProviderContext",
+    "ProviderError",
+    "ProviderInfo",
+    "RESULT_TYPES",
+    "RateLimit",
+    "RateLimited",
+    "Response",
+    "Result",
+    "Sentiment",
+    "SentimentPoint",
+    "Social",
+    "Source",
+    "SymbolMapper",
+    "SymbolNotFound",
+    "Technical",
+    "TransientError",
+    "UpstreamConnectionError",
+    "UpstreamServerError",
+    "UpstreamTimeout",
+    "Volume",
+    "bad",
+    "dec",
+    "field",
+    "from_iso",
+    "from_ms",
+    "from_s",
+    "hookimpl",
+    "integer",
+    "normalize_symbol",
+    "num",
+    "redact",
+]
+
+
+def test_plugin_api_exported_members() -> None:
+    """Like httpx's ``test_exported_members``: the plugin API is exactly these names."""
+    import coinrelay.plugin
+
+    assert sorted(coinrelay.plugin.__all__, key=str.lower) == sorted(PLUGIN_API, key=str.lower)
+    for name in PLUGIN_API:
+        assert hasattr(coinrelay.plugin, name), name
+
+
+def test_plugins_import_only_the_public_api() -> None:
+    """No shipped plugin (code or tests) reaches into a private ``coinrelay._*`` module."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "plugins"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.startswith("coinrelay._")]
+    assert offenders == []

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from coinrelay import OHLCV, AllProvidersFailed, Candle, Level, OrderBook, Price, Source
-from coinrelay.clock import FakeClock
-from coinrelay.config import ConsensusSettings, QualitySettings, load_settings
-from coinrelay.errors import ConfigError, InvalidRequest
-from coinrelay.quality import PriceBook, deviation_pct, median, problem
+from coinrelay._clock import FakeClock
+from coinrelay._config import ConsensusSettings, QualitySettings, load_settings
+from coinrelay._errors import ConfigError, InvalidRequest
+from coinrelay._quality import PriceBook, deviation_pct, median, problem
 
 from .chaos._kit import make_relay, serve
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 
 from coinrelay import RateLimit
-from coinrelay.clock import FakeClock
-from coinrelay.config import RateLimitSettings
-from coinrelay.http import parse_retry_after
-from coinrelay.ratelimit import QuotaWindow
+from coinrelay._clock import FakeClock
+from coinrelay._config import RateLimitSettings
+from coinrelay._http import parse_retry_after
+from coinrelay._ratelimit import QuotaWindow
 from coinrelay.testing import Fault
 
 from .chaos._kit import make_relay, price_plugin, serve
@@ -181,7 +181,7 @@ async def test_418_and_429_pause_the_provider_until_retry_after(upstream_factory
 
 
 async def test_418_without_retry_after_bans_for_the_default_and_451_pauses_long(upstream_factory) -> None:
-    from coinrelay.relay import DEFAULT_BAN_PAUSE, GEO_BLOCK_PAUSE
+    from coinrelay._relay import DEFAULT_BAN_PAUSE, GEO_BLOCK_PAUSE
 
     a, b, c = upstream_factory(), upstream_factory(), upstream_factory()
     for up in (a, b, c):

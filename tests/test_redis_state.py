@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from coinrelay.breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy
-from coinrelay.clock import FakeClock
-from coinrelay.config import StateSettings
-from coinrelay.models import Price, Source
-from coinrelay.provider import RateLimit
-from coinrelay.ratelimit import slack
-from coinrelay.state import CacheEntry, MemoryState, Pause
-from coinrelay.state.redis import RedisState
+from coinrelay._breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy
+from coinrelay._clock import FakeClock
+from coinrelay._config import StateSettings
+from coinrelay._models import Price, Source
+from coinrelay._provider import RateLimit
+from coinrelay._ratelimit import slack
+from coinrelay._state import CacheEntry, MemoryState, Pause
+from coinrelay._state.redis import RedisState
 from coinrelay.testing import FakeUpstream, Fault, Reply
 
 from . import redis_support

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from coinrelay import Relay
-from coinrelay.config import ProviderSettings, load_settings
+from coinrelay._config import ProviderSettings, load_settings
 from coinrelay.sandbox import UPSTREAMS, Sandbox, SandboxError
 from coinrelay.server import create_app
 

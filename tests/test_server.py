@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from coinrelay import NotSupported, Price, ProviderInfo, Relay, hookimpl
-from coinrelay.categories import ALL
-from coinrelay.clock import FakeClock
-from coinrelay.config import BreakerSettings, ProviderSettings, Settings
+from coinrelay._categories import ALL
+from coinrelay._clock import FakeClock
+from coinrelay._config import BreakerSettings, ProviderSettings, Settings
 from coinrelay.server import create_app
 from coinrelay.testing import FakeUpstream, Reply
 from coinrelay.testing.upstream import Request

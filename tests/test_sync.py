@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from coinrelay import AllProvidersFailed, SyncRelay
-from coinrelay.config import ProviderSettings, Settings
+from coinrelay._config import ProviderSettings, Settings
 from coinrelay.testing import FakeUpstream
 
 from .support import price_provider, serve_price

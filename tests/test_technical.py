@@ -1,4 +1,4 @@
-"""The built-in ``technical`` plugin and :mod:`coinrelay.indicators`.
+"""The built-in ``technical`` plugin and :mod:`coinrelay._indicators`.
 
 Reference values are computed here INDEPENDENTLY of the module under test: binary floats,
 ``statistics`` and differently written recurrences, compared with a relative tolerance.
@@ -28,11 +28,11 @@ from coinrelay import (
     Technical,
     hookimpl,
 )
-from coinrelay import indicators as ind
-from coinrelay import technical as technical_plugin
-from coinrelay.config import ProviderSettings
-from coinrelay.context import ProviderContext
-from coinrelay.parsing import field, from_ms, num
+from coinrelay import _indicators as ind
+from coinrelay import _technical as technical_plugin
+from coinrelay._config import ProviderSettings
+from coinrelay._context import ProviderContext
+from coinrelay._parsing import field, from_ms, num
 from coinrelay.testing import FakeUpstream, Reply, check_provider
 from coinrelay.testing.upstream import Request
 

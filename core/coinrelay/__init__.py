@@ -5,13 +5,26 @@ The public API is re-exported here; everything else is private to its module.
 
 from __future__ import annotations
 
-from .breaker import BreakerPolicy, CircuitBreaker
-from .categories import ALL as CATEGORIES
-from .categories import INTERVALS
-from .clock import Clock, FakeClock, SystemClock
-from .config import Settings, load_settings
-from .context import ProviderContext
-from .errors import (
+from ._breaker import BreakerPolicy, CircuitBreaker
+from ._categories import ALL as CATEGORIES
+from ._categories import INTERVALS
+from ._clock import Clock, FakeClock, SystemClock
+from ._config import (
+    BreakerSettings,
+    CacheSettings,
+    ConsensusSettings,
+    HedgingSettings,
+    ProviderSettings,
+    QualitySettings,
+    RateLimitSettings,
+    RelaySettings,
+    RetryBudgetSettings,
+    Settings,
+    StateSettings,
+    load_settings,
+)
+from ._context import ProviderContext
+from ._errors import (
     AllProvidersFailed,
     BadData,
     CoinRelayError,
@@ -30,9 +43,8 @@ from .errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
-from .events import BreakerStateChanged, FailoverHappened, RequestFinished
-from .hookspecs import hookimpl
-from .models import (
+from ._events import BreakerStateChanged, FailoverHappened, RequestFinished
+from ._models import (
     MACD,
     OHLCV,
     Article,
@@ -53,10 +65,11 @@ from .models import (
     Technical,
     Volume,
 )
-from .plugins import make_plugin_manager
-from .provider import ProviderInfo, RateLimit
-from .relay import Relay
-from .sync import SyncRelay
+from ._plugins import make_plugin_manager
+from ._provider import ProviderInfo, RateLimit
+from ._relay import Relay
+from ._sync import SyncRelay
+from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
@@ -67,16 +80,20 @@ __all__ = [
     "BadData",
     "Bollinger",
     "BreakerPolicy",
+    "BreakerSettings",
     "BreakerStateChanged",
     "CATEGORIES",
+    "CacheSettings",
     "Candle",
     "CircuitBreaker",
     "Clock",
     "CoinRelayError",
     "ConfigError",
+    "ConsensusSettings",
     "FailoverHappened",
     "FakeClock",
     "Forbidden",
+    "HedgingSettings",
     "INTERVALS",
     "InvalidRequest",
     "InvalidResponse",
@@ -94,16 +111,22 @@ __all__ = [
     "ProviderContext",
     "ProviderError",
     "ProviderInfo",
+    "ProviderSettings",
+    "QualitySettings",
     "RateLimit",
+    "RateLimitSettings",
     "RateLimited",
     "Relay",
+    "RelaySettings",
     "RequestFinished",
     "Result",
+    "RetryBudgetSettings",
     "Sentiment",
     "SentimentPoint",
     "Settings",
     "Social",
     "Source",
+    "StateSettings",
     "SymbolNotFound",
     "SyncRelay",
     "SystemClock",

@@ -1,7 +1,7 @@
 """The ``coinrelay`` command line.
 
 One command per category (``coinrelay price BTC``), with options generated from
-:data:`coinrelay.requests.PARAMS`, plus ``plugins``, ``health``, ``config``, ``serve`` and
+:data:`coinrelay._requests.PARAMS`, plus ``plugins``, ``health``, ``config``, ``serve`` and
 ``new-provider``. Every command name and option is a public contract (see ``docs/cli.md``).
 
 Failures print ONE line to stderr (never a traceback) and exit with:
@@ -9,10 +9,10 @@ Failures print ONE line to stderr (never a traceback) and exit with:
 ====  =======================================================================
 code  meaning
 ====  =======================================================================
-1     configuration error (:class:`~coinrelay.errors.ConfigError`) or other failure
-2     bad parameter (:class:`~coinrelay.errors.InvalidRequest`) or bad usage
-3     no provider serves the symbol (:class:`~coinrelay.errors.SymbolNotFound`)
-4     every provider failed (:class:`~coinrelay.errors.AllProvidersFailed`); the trail follows
+1     configuration error (:class:`~coinrelay._errors.ConfigError`) or other failure
+2     bad parameter (:class:`~coinrelay._errors.InvalidRequest`) or bad usage
+3     no provider serves the symbol (:class:`~coinrelay._errors.SymbolNotFound`)
+4     every provider failed (:class:`~coinrelay._errors.AllProvidersFailed`); the trail follows
 130   interrupted (Ctrl-C)
 ====  =======================================================================
 """
@@ -30,11 +30,11 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from .categories import ALL
-from .config import Settings, load_settings
-from .errors import AllProvidersFailed, CoinRelayError, ConfigError, InvalidRequest, SymbolNotFound
-from .models import Result
-from .requests import PARAMS, Param, validate
+from ._categories import ALL
+from ._config import Settings, load_settings
+from ._errors import AllProvidersFailed, CoinRelayError, ConfigError, InvalidRequest, SymbolNotFound
+from ._models import Result
+from ._requests import PARAMS, Param, validate
 
 T = TypeVar("T")
 
@@ -152,7 +152,7 @@ def _settings(config: str | None, sandbox: bool) -> Iterator[Settings]:
 
 
 def _relay(settings: Settings, *, sandbox: bool = False) -> Any:
-    from .relay import Relay
+    from ._relay import Relay
 
     return Relay(settings, sandbox=sandbox)
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .context import ProviderContext
-    from .events import BreakerStateChanged, FailoverHappened, RequestFinished
-    from .models import (
+    from ._context import ProviderContext
+    from ._events import BreakerStateChanged, FailoverHappened, RequestFinished
+    from ._models import (
         OHLCV,
         Metadata,
         News,
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         Technical,
         Volume,
     )
-    from .provider import ProviderInfo
+    from ._provider import ProviderInfo
 
 PROJECT_NAME = "coinrelay"
 ENTRY_POINT_GROUP = "coinrelay.plugins"
@@ -62,7 +62,7 @@ def provider_info() -> ProviderInfo:
 #
 # Return the category's result model, built with ``source=ctx.source()``.
 # Return ``None`` when this provider does not serve the symbol: the relay moves on
-# without counting a failure. Raise a :class:`coinrelay.errors.ProviderError`
+# without counting a failure. Raise a :class:`coinrelay._errors.ProviderError`
 # subclass for anything else (a garbage body is ``InvalidResponse``).
 # ---------------------------------------------------------------------------
 
@@ -81,8 +81,8 @@ async def fetch_price(ctx: ProviderContext, symbol: str, quote: str) -> Price | 
 async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> OHLCV | None:
     """Fetch the newest ``limit`` candles of ``symbol``/``quote``, oldest first.
 
-    :param interval: one of :data:`coinrelay.categories.INTERVALS` (``1m`` … ``1M``);
-        raise :class:`~coinrelay.errors.NotSupported` for one the provider lacks.
+    :param interval: one of :data:`coinrelay._categories.INTERVALS` (``1m`` … ``1M``);
+        raise :class:`~coinrelay._errors.NotSupported` for one the provider lacks.
     :param limit: number of candles, 1–1000.
     """
 

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from coinrelay import NotSupported, Price, ProviderInfo, RateLimit, Relay, hookimpl
-from coinrelay.clock import SYSTEM_CLOCK, Clock
-from coinrelay.config import ProviderSettings, Settings
-from coinrelay.parsing import field, from_s, num
+from coinrelay._clock import SYSTEM_CLOCK, Clock
+from coinrelay._config import ProviderSettings, Settings
+from coinrelay._parsing import field, from_s, num
 from coinrelay.testing import FakeUpstream, Reply
 from coinrelay.testing.upstream import Request
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from coinrelay import AllProvidersFailed, RateLimit, hookimpl
-from coinrelay.clock import FakeClock
-from coinrelay.config import BreakerSettings, ConsensusSettings, HedgingSettings, QualitySettings
+from coinrelay._clock import FakeClock
+from coinrelay._config import BreakerSettings, ConsensusSettings, HedgingSettings, QualitySettings
 from coinrelay.testing import FakeUpstream, Fault, Reply
 from coinrelay.testing.upstream import Request
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ..config import ProviderSettings, Settings
+from .._config import ProviderSettings, Settings
 from ..testing.upstream import FakeUpstream, Fault
 from .upstreams import alternativeme, binance, coincap, coingecko, coinpaprika, cryptocompare
 

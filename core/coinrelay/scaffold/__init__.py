@@ -16,8 +16,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from ..categories import ALL
-from ..plugins import BUILTIN_PLUGINS
+from .._categories import ALL
+from .._plugins import BUILTIN_PLUGINS
 
 #: A provider name: lowercase ASCII letters and digits, words joined by single underscores.
 NAME_RE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")

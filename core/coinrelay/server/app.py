@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from pydantic.json_schema import models_json_schema
 
-from ..models import RESULT_TYPES
+from .._models import RESULT_TYPES
 from .data import add_data_routes
 from .errors import HANDLERS
 from .metrics import MetricsListener
@@ -20,7 +20,7 @@ from .system import system_router
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from ..relay import Relay
+    from .._relay import Relay
     from ..sandbox import Sandbox
 
 #: Header on every response of a sandbox server.

@@ -3,7 +3,7 @@
 The handler reads the query string itself (no FastAPI parameter models, no response
 model re-validation), calls :meth:`Relay.fetch` with the ``x-coinrelay-hops`` header, and
 writes ``result.model_dump_json()`` straight into the response. The OpenAPI schema still
-lists every parameter, generated from :data:`coinrelay.requests.PARAMS`.
+lists every parameter, generated from :data:`coinrelay._requests.PARAMS`.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from ..categories import ALL
-from ..errors import InvalidRequest
-from ..http import HOP_HEADER
-from ..models import RESULT_TYPES
-from ..requests import PARAMS
+from .._categories import ALL
+from .._errors import InvalidRequest
+from .._http import HOP_HEADER
+from .._models import RESULT_TYPES
+from .._requests import PARAMS
 from .errors import JSON, error_response
 
 if TYPE_CHECKING:
-    from ..relay import Relay
+    from .._relay import Relay
 
 Handler = Callable[[Request], Awaitable[Response]]
 

@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from ..errors import AllProvidersFailed, InvalidRequest, SymbolNotFound
+from .._errors import AllProvidersFailed, InvalidRequest, SymbolNotFound
 
 log = logging.getLogger("coinrelay.server")
 

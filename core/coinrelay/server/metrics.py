@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from ..breaker import CLOSED, HALF_OPEN, OPEN
+from .._breaker import CLOSED, HALF_OPEN, OPEN
 from ..hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from ..events import BreakerStateChanged, FailoverHappened, RequestFinished
-    from ..relay import Relay
+    from .._events import BreakerStateChanged, FailoverHappened, RequestFinished
+    from .._relay import Relay
 
 #: Value of the ``coinrelay_breaker_state`` gauge per breaker state.
 BREAKER_STATE_VALUES: dict[str, int] = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}

@@ -9,8 +9,8 @@ from typing import Any
 
 import uvicorn
 
-from ..config import Settings
-from ..relay import Relay
+from .._config import Settings
+from .._relay import Relay
 from .app import create_app
 
 log = logging.getLogger("coinrelay.server")

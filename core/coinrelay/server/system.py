@@ -17,7 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from .errors import json_response
 
 if TYPE_CHECKING:
-    from ..relay import Relay
+    from .._relay import Relay
     from ..sandbox import Sandbox
     from .metrics import MetricsListener
 

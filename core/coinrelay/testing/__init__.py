@@ -5,7 +5,7 @@
 * :class:`FakeUpstream` — a real HTTP server on 127.0.0.1 with injectable faults;
 * :func:`read_json` / :func:`cassette_filters` — fixture bodies as the core decodes them, and
   a ``vcr_config`` that keeps credentials out of cassettes;
-* :class:`~coinrelay.clock.FakeClock` — time the tests drive.
+* :class:`~coinrelay._clock.FakeClock` — time the tests drive.
 
 The pytest plugin (:mod:`coinrelay.testing.pytest_plugin`, auto-registered) adds the
 fixtures ``fake_clock`` and ``upstream``.
@@ -13,7 +13,7 @@ fixtures ``fake_clock`` and ``upstream``.
 
 from __future__ import annotations
 
-from ..clock import FakeClock
+from .._clock import FakeClock
 from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_garbage_bodies, check_provider
 from .files import cassette_filters, read_json
 from .harness import ProviderHarness

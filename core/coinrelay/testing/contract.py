@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 
 from .. import hookspecs
-from ..categories import ALL
-from ..errors import ProviderError
-from ..models import RESULT_TYPES
-from ..provider import ProviderInfo
+from .._categories import ALL
+from .._errors import ProviderError
+from .._models import RESULT_TYPES
+from .._provider import ProviderInfo
 from .harness import ProviderHarness
 
 #: Parameters used when the contract calls a category.

@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..config import ProviderSettings, Settings
-from ..context import ProviderContext
-from ..models import Result
-from ..relay import Relay
-from ..requests import validate
-from ..runtime import ProviderRuntime
+from .._clock import SYSTEM_CLOCK, Clock
+from .._config import ProviderSettings, Settings
+from .._context import ProviderContext
+from .._models import Result
+from .._relay import Relay
+from .._requests import validate
+from .._runtime import ProviderRuntime
 
 
 class ProviderHarness:
@@ -61,11 +61,14 @@ class ProviderHarness:
     def context(self, category: str, *, timeout: float = 10.0, hops: int = 0) -> ProviderContext:
         return ProviderContext(self.runtime, category, time.monotonic() + timeout, hops=hops)
 
-    async def call(self, category: str, **params: Any) -> Result | None:
-        """Call ``fetch_<category>`` with validated ``params``; exceptions propagate."""
+    async def call(self, category: str, *, hops: int = 0, **params: Any) -> Result | None:
+        """Call ``fetch_<category>`` with validated ``params``; exceptions propagate.
+
+        :param hops: coinrelay deployments the request already passed through (``ctx.hops``).
+        """
         fn, argnames = self.runtime.impls[category]
         clean = validate(category, params)
-        ctx = self.context(category)
+        ctx = self.context(category, hops=hops)
         kwargs = {n: (ctx if n == "ctx" else clean[n]) for n in argnames}
         result: Result | None = await fn(**kwargs)
         return result

@@ -1,6 +1,6 @@
 """pytest plugin (registered through the ``pytest11`` entry point): coinrelay fixtures.
 
-* ``fake_clock`` — a :class:`~coinrelay.clock.FakeClock`;
+* ``fake_clock`` — a :class:`~coinrelay._clock.FakeClock`;
 * ``upstream`` — a started :class:`~coinrelay.testing.upstream.FakeUpstream`, closed after the test;
 * ``upstream_factory`` — call it for more upstreams, all closed after the test.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ..clock import FakeClock
+from .._clock import FakeClock
 from .upstream import FakeUpstream
 
 

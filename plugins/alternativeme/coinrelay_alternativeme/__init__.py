@@ -7,10 +7,7 @@ JSON-to-model parsing in ``_parse``.
 
 from __future__ import annotations
 
-from coinrelay import hookimpl
-from coinrelay.context import ProviderContext
-from coinrelay.models import Sentiment
-from coinrelay.provider import ProviderInfo, RateLimit
+from coinrelay.plugin import ProviderContext, ProviderInfo, RateLimit, Sentiment, hookimpl
 
 from . import _client, _parse
 

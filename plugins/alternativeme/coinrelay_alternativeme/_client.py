@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from coinrelay.context import ProviderContext
+from coinrelay.plugin import ProviderContext
 
 FNG_PATH = "/fng/"
 

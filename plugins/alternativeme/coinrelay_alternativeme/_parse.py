@@ -1,4 +1,4 @@
-"""JSON -> :class:`~coinrelay.models.Sentiment` for Alternative.me (transform; no I/O).
+"""JSON -> :class:`~coinrelay._models.Sentiment` for Alternative.me (transform; no I/O).
 
 The body documented at alternative.me/crypto/fear-and-greed-index/#api::
 
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coinrelay.models import Sentiment, SentimentPoint, Source
-from coinrelay.parsing import bad, field, from_s, integer
+from coinrelay.plugin import Sentiment, SentimentPoint, Source, bad, field, from_s, integer
 
 PROVIDER = "alternativeme"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 import coinrelay_alternativeme as plugin
-from coinrelay.models import Sentiment
+from coinrelay.plugin import Sentiment
 from coinrelay.testing import ProviderHarness
 
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from coinrelay.errors import InvalidResponse
-from coinrelay.models import Source
+from coinrelay.plugin import InvalidResponse, Source
 from coinrelay_alternativeme._parse import parse_fng
 
 SRC = Source(provider="alternativeme", endpoint="https://api.alternative.me")

@@ -12,7 +12,17 @@ option or the ``quotes`` table says otherwise); results carry ``quote`` (used) a
 
 from __future__ import annotations
 
-from coinrelay import OHLCV, Metadata, NotSupported, OrderBook, Price, ProviderContext, ProviderInfo, Volume, hookimpl
+from coinrelay.plugin import (
+    OHLCV,
+    Metadata,
+    NotSupported,
+    OrderBook,
+    Price,
+    ProviderContext,
+    ProviderInfo,
+    Volume,
+    hookimpl,
+)
 
 from . import _limits
 from ._client import get_json

@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay import InvalidResponse, NotSupported, ProviderContext
-from coinrelay.http import Response
+from coinrelay.plugin import InvalidResponse, NotSupported, ProviderContext, Response
 
 from ._pairs import Pair
 from ._parse import parse_error

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from coinrelay import RateLimit
+from coinrelay.plugin import RateLimit
 
 #: The REQUEST_WEIGHT limit (6000 per minute, per IP, shared by every mirror), 10% kept back.
 RATE_LIMIT: Final = RateLimit(

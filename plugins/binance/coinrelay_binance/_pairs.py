@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coinrelay import InvalidRequest, NotConfigured, NotSupported, ProviderContext
-from coinrelay.symbols import normalize_symbol
+from coinrelay.plugin import InvalidRequest, NotConfigured, NotSupported, ProviderContext, normalize_symbol
 
 NAME = "binance"
 #: The stablecoin ``USD`` maps to when neither ``quotes`` nor ``usd_quote`` says otherwise.

@@ -1,6 +1,6 @@
 """Binance JSON bodies -> coinrelay models. Pure: no I/O, no context; tested offline from fixtures.
 
-Each ``parse_*`` takes a body decoded by :meth:`coinrelay.http.Response.json` (JSON floats
+Each ``parse_*`` takes a body decoded by :meth:`coinrelay._http.Response.json` (JSON floats
 already ``Decimal``), the :class:`~coinrelay_binance._pairs.Pair` asked for and the
 :class:`~coinrelay.Source` to put on the result. A body without the documented shape —
 garbage, truncated, a list where an object belongs, another symbol than the one asked
@@ -15,8 +15,21 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from coinrelay import OHLCV, Candle, Level, Metadata, OrderBook, Price, Source, Volume
-from coinrelay.parsing import bad, field, from_ms, integer, num
+from coinrelay.plugin import (
+    OHLCV,
+    Candle,
+    Level,
+    Metadata,
+    OrderBook,
+    Price,
+    Source,
+    Volume,
+    bad,
+    field,
+    from_ms,
+    integer,
+    num,
+)
 
 from ._pairs import NAME, Pair
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 import coinrelay_binance
-from coinrelay import OHLCV, Metadata, NotSupported, OrderBook, Price, Volume
+from coinrelay.plugin import OHLCV, Metadata, NotSupported, OrderBook, Price, Volume
 from coinrelay.testing import ProviderHarness
 
 API = "https://api.binance.com"

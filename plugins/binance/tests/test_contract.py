@@ -7,8 +7,8 @@ from importlib.metadata import entry_points
 import pytest
 
 import coinrelay_binance
-from coinrelay import ConfigError, RateLimit, Relay, Settings
-from coinrelay.config import ProviderSettings
+from coinrelay import ConfigError, ProviderSettings, Relay, Settings
+from coinrelay.plugin import RateLimit
 from coinrelay.testing import check_garbage_bodies, check_provider
 
 

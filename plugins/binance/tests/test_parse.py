@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from coinrelay import InvalidResponse, Source
+from coinrelay.plugin import InvalidResponse, Source
 from coinrelay_binance._pairs import Pair
 from coinrelay_binance._parse import (
     parse_candle,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import coinrelay_binance
-from coinrelay import INTERVALS, InvalidResponse, NotConfigured, NotSupported
+from coinrelay.plugin import INTERVALS, InvalidResponse, NotConfigured, NotSupported
 from coinrelay.testing import ProviderHarness
 
 EFFECTIVE_LIMIT = 5400  # 6000 less 10% headroom

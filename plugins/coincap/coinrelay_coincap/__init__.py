@@ -11,12 +11,18 @@ This module only declares the provider and its hooks; HTTP and error bodies live
 
 from __future__ import annotations
 
-from coinrelay import hookimpl
-from coinrelay.categories import INTERVALS
-from coinrelay.context import ProviderContext
-from coinrelay.errors import NotSupported
-from coinrelay.models import OHLCV, Metadata, Price, Volume
-from coinrelay.provider import ProviderInfo, RateLimit
+from coinrelay.plugin import (
+    INTERVALS,
+    OHLCV,
+    Metadata,
+    NotSupported,
+    Price,
+    ProviderContext,
+    ProviderInfo,
+    RateLimit,
+    Volume,
+    hookimpl,
+)
 
 from . import _client, _parse
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay.context import ProviderContext
-from coinrelay.errors import InvalidResponse, NotConfigured, NotSupported
+from coinrelay.plugin import InvalidResponse, NotConfigured, NotSupported, ProviderContext
 
 PROVIDER = "coincap"
 V3_BASE = "https://rest.coincap.io/v3"

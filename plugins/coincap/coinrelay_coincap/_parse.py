@@ -17,9 +17,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from coinrelay.categories import INTERVALS
-from coinrelay.models import OHLCV, Candle, Metadata, Price, Source, Volume
-from coinrelay.parsing import bad, dec, field, from_ms, integer, num
+from coinrelay.plugin import (
+    INTERVALS,
+    OHLCV,
+    Candle,
+    Metadata,
+    Price,
+    Source,
+    Volume,
+    bad,
+    dec,
+    field,
+    from_ms,
+    integer,
+    num,
+)
 
 PROVIDER = "coincap"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import coinrelay_coincap as plugin
-from coinrelay.models import OHLCV, Metadata, Price, Volume
+from coinrelay.plugin import OHLCV, Metadata, Price, Volume
 from coinrelay.testing import FakeClock, ProviderHarness
 
 KEY = {"api_key": "test-key"}

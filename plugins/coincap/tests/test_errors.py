@@ -8,9 +8,8 @@ import httpx
 import pytest
 
 import coinrelay_coincap as plugin
-from coinrelay import Relay
-from coinrelay.config import ProviderSettings, Settings
-from coinrelay.errors import AllProvidersFailed, InvalidResponse, NotConfigured, NotSupported, RateLimited
+from coinrelay import ProviderSettings, Relay, Settings
+from coinrelay.plugin import AllProvidersFailed, InvalidResponse, NotConfigured, NotSupported, RateLimited
 from coinrelay.testing import FakeClock, FakeUpstream, Fault, ProviderHarness, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures"

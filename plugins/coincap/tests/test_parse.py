@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from coinrelay.errors import InvalidResponse, NotSupported
-from coinrelay.models import Source
+from coinrelay.plugin import InvalidResponse, NotSupported, Source
 from coinrelay_coincap._client import check_body
 from coinrelay_coincap._parse import bucket_start, parse_history, parse_metadata, parse_price, parse_volume
 

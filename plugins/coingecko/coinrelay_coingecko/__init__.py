@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from urllib.parse import quote as urlquote
 
-from coinrelay import hookimpl
-from coinrelay.context import ProviderContext
-from coinrelay.errors import NotSupported
-from coinrelay.models import OHLCV, Metadata, Price, Volume
-from coinrelay.provider import ProviderInfo, RateLimit
+from coinrelay.plugin import (
+    OHLCV,
+    Metadata,
+    NotSupported,
+    Price,
+    ProviderContext,
+    ProviderInfo,
+    RateLimit,
+    Volume,
+    hookimpl,
+)
 
 from . import _client, _parse
 

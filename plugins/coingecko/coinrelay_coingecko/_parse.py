@@ -14,9 +14,23 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from coinrelay.errors import NotSupported
-from coinrelay.models import OHLCV, Candle, Metadata, Price, Source, Volume
-from coinrelay.parsing import bad, dec, field, from_iso, from_ms, from_s, integer, num
+from coinrelay.plugin import (
+    OHLCV,
+    Candle,
+    Metadata,
+    NotSupported,
+    Price,
+    Source,
+    Volume,
+    bad,
+    dec,
+    field,
+    from_iso,
+    from_ms,
+    from_s,
+    integer,
+    num,
+)
 
 
 def pick_search_coin(body: Any, symbol: str, provider: str) -> str | None:

@@ -20,8 +20,7 @@ import pytest
 import vcr
 
 import coinrelay_coingecko as plugin
-from coinrelay.errors import NotSupported, RateLimited
-from coinrelay.models import OHLCV, Metadata, Price, Volume
+from coinrelay.plugin import OHLCV, Metadata, NotSupported, Price, RateLimited, Volume
 from coinrelay.testing import ProviderHarness
 
 CASSETTES = Path(__file__).parent / "cassettes"

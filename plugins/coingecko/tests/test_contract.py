@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 import coinrelay_coingecko as plugin
-from coinrelay.errors import ProviderError
+from coinrelay.plugin import ProviderError
 from coinrelay.testing import GARBAGE_BODIES, ProviderHarness, check_garbage_bodies, check_provider
 
 

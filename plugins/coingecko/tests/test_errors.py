@@ -16,9 +16,8 @@ import httpx
 import pytest
 
 import coinrelay_coingecko as plugin
-from coinrelay.clock import FakeClock
-from coinrelay.config import CacheSettings, ProviderSettings, Settings
-from coinrelay.errors import (
+from coinrelay import CacheSettings, FakeClock, ProviderSettings, Relay, Settings
+from coinrelay.plugin import (
     AllProvidersFailed,
     InvalidResponse,
     NotConfigured,
@@ -26,7 +25,6 @@ from coinrelay.errors import (
     RateLimited,
     UpstreamServerError,
 )
-from coinrelay.relay import Relay
 from coinrelay.testing import FakeUpstream, ProviderHarness, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,17 +11,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay.context import ProviderContext
-from coinrelay.errors import (
+from coinrelay.plugin import (
     InvalidResponse,
     NotConfigured,
     NotSupported,
+    ProviderContext,
     ProviderError,
     RateLimited,
+    Response,
     UpstreamServerError,
+    redact,
 )
-from coinrelay.http import Response
-from coinrelay.parsing import redact
 
 from . import _parse
 

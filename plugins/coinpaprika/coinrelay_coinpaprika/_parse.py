@@ -10,9 +10,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from coinrelay.errors import NotSupported
-from coinrelay.models import OHLCV, Candle, Metadata, Price, Source, Volume
-from coinrelay.parsing import bad, dec, field, from_iso, integer, num
+from coinrelay.plugin import (
+    OHLCV,
+    Candle,
+    Metadata,
+    NotSupported,
+    Price,
+    Source,
+    Volume,
+    bad,
+    dec,
+    field,
+    from_iso,
+    integer,
+    num,
+)
 
 
 def symbol_index(body: Any, provider: str) -> dict[str, str]:

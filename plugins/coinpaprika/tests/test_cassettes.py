@@ -19,7 +19,7 @@ import pytest
 import vcr
 
 import coinrelay_coinpaprika as plugin
-from coinrelay.models import OHLCV, Metadata, Price, Volume
+from coinrelay.plugin import OHLCV, Metadata, Price, Volume
 from coinrelay.testing import ProviderHarness
 
 CASSETTES = Path(__file__).parent / "cassettes"

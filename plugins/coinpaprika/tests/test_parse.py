@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coinrelay.errors import InvalidResponse, NotSupported
-from coinrelay.models import Source
+from coinrelay.plugin import InvalidResponse, NotSupported, Source
 from coinrelay_coinpaprika import _parse
 
 FIXTURES = Path(__file__).parent / "fixtures"

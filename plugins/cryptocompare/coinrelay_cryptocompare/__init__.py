@@ -8,11 +8,17 @@ HTTP-200 error mapping live in ``_client``, JSON-to-model parsing in ``_parse``.
 
 from __future__ import annotations
 
-from coinrelay import hookimpl
-from coinrelay.context import ProviderContext
-from coinrelay.errors import NotSupported
-from coinrelay.models import OHLCV, News, Price, Volume
-from coinrelay.provider import ProviderInfo, RateLimit
+from coinrelay.plugin import (
+    OHLCV,
+    News,
+    NotSupported,
+    Price,
+    ProviderContext,
+    ProviderInfo,
+    RateLimit,
+    Volume,
+    hookimpl,
+)
 
 from . import _client, _parse
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay.context import ProviderContext
-from coinrelay.errors import InvalidResponse, NotSupported, RateLimited
+from coinrelay.plugin import InvalidResponse, NotSupported, ProviderContext, RateLimited
 
 PROVIDER = "cryptocompare"
 

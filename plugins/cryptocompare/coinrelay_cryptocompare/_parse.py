@@ -12,9 +12,22 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from coinrelay.categories import INTERVALS
-from coinrelay.models import OHLCV, Article, Candle, News, Price, Source, Volume
-from coinrelay.parsing import bad, dec, field, from_s, integer, num
+from coinrelay.plugin import (
+    INTERVALS,
+    OHLCV,
+    Article,
+    Candle,
+    News,
+    Price,
+    Source,
+    Volume,
+    bad,
+    dec,
+    field,
+    from_s,
+    integer,
+    num,
+)
 
 PROVIDER = "cryptocompare"
 _ONE_MS = timedelta(milliseconds=1)

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 import coinrelay_cryptocompare as plugin
-from coinrelay.errors import NotSupported
-from coinrelay.models import OHLCV, News, Price, Volume
+from coinrelay.plugin import OHLCV, News, NotSupported, Price, Volume
 from coinrelay.testing import ProviderHarness
 
 ENDPOINT = "https://min-api.cryptocompare.com"

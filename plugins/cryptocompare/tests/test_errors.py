@@ -8,9 +8,8 @@ import httpx
 import pytest
 
 import coinrelay_cryptocompare as plugin
-from coinrelay import Relay
-from coinrelay.config import ProviderSettings, Settings
-from coinrelay.errors import AllProvidersFailed, InvalidResponse, NotSupported, RateLimited
+from coinrelay import ProviderSettings, Relay, Settings
+from coinrelay.plugin import AllProvidersFailed, InvalidResponse, NotSupported, RateLimited
 from coinrelay.testing import FakeUpstream, Fault, ProviderHarness, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures"

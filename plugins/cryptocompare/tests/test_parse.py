@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from coinrelay.errors import InvalidResponse, NotSupported, RateLimited
-from coinrelay.models import Source
+from coinrelay.plugin import InvalidResponse, NotSupported, RateLimited, Source
 from coinrelay_cryptocompare._client import check_error, retry_after
 from coinrelay_cryptocompare._parse import parse_histo, parse_news, parse_price, parse_volume
 

@@ -16,11 +16,20 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay import hookimpl
-from coinrelay.categories import FETCHED
-from coinrelay.context import ProviderContext
-from coinrelay.models import OHLCV, Metadata, News, OrderBook, Price, Result, Sentiment, Volume
-from coinrelay.provider import ProviderInfo
+from coinrelay.plugin import (
+    FETCHED,
+    OHLCV,
+    Metadata,
+    News,
+    OrderBook,
+    Price,
+    ProviderContext,
+    ProviderInfo,
+    Result,
+    Sentiment,
+    Volume,
+    hookimpl,
+)
 
 from . import _client, _parse
 

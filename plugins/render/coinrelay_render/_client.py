@@ -21,9 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay.context import ProviderContext
-from coinrelay.errors import NotConfigured, NotSupported, UpstreamServerError
-from coinrelay.http import HOP_HEADER, Response
+from coinrelay.plugin import HOP_HEADER, NotConfigured, NotSupported, ProviderContext, Response, UpstreamServerError
 
 API_PREFIX = "/api/v1/"
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from coinrelay.models import RESULT_TYPES, Result, Source
-from coinrelay.parsing import bad
+from coinrelay.plugin import RESULT_TYPES, Result, Source, bad
 
 PROVIDER = "render"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import coinrelay_render
-from coinrelay.categories import FETCHED
+from coinrelay.plugin import FETCHED
 from coinrelay.testing import check_garbage_bodies, check_provider
 
 

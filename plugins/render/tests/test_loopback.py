@@ -13,13 +13,19 @@ from typing import Any
 import pytest
 
 import coinrelay_render
-from coinrelay import AllProvidersFailed, Price, Relay, Settings
-from coinrelay.categories import FETCHED
-from coinrelay.config import ProviderSettings, RelaySettings
-from coinrelay.errors import InvalidResponse, NotConfigured, NotSupported, UpstreamServerError
-from coinrelay.http import HOP_HEADER
-from coinrelay.models import RESULT_TYPES, Result
-from coinrelay.requests import validate
+from coinrelay import ProviderSettings, Relay, RelaySettings, Settings
+from coinrelay.plugin import (
+    FETCHED,
+    HOP_HEADER,
+    RESULT_TYPES,
+    AllProvidersFailed,
+    InvalidResponse,
+    NotConfigured,
+    NotSupported,
+    Price,
+    Result,
+    UpstreamServerError,
+)
 from coinrelay.testing import FakeUpstream, Fault, ProviderHarness, Reply
 
 PARAMS: dict[str, dict[str, Any]] = {
@@ -46,12 +52,8 @@ def harness(up: FakeUpstream, **settings: Any) -> ProviderHarness:
 
 
 async def call(h: ProviderHarness, category: str, hops: int = 0, **params: Any) -> Result | None:
-    """Like ``harness.call`` but with ``ctx.hops`` set, as the relay does for a forwarded request."""
-    fn, argnames = h.runtime.impls[category]
-    clean = validate(category, params)
-    ctx = h.context(category, hops=hops)
-    result: Result | None = await fn(**{n: (ctx if n == "ctx" else clean[n]) for n in argnames})
-    return result
+    """``harness.call`` with ``ctx.hops`` set, as the relay does for a forwarded request."""
+    return await h.call(category, hops=hops, **params)
 
 
 @pytest.mark.parametrize("category", FETCHED)

@@ -9,9 +9,18 @@ from typing import Any
 
 import pytest
 
-from coinrelay.categories import FETCHED
-from coinrelay.errors import InvalidResponse
-from coinrelay.models import OHLCV, RESULT_TYPES, Metadata, OrderBook, Price, Sentiment, Source, Volume
+from coinrelay.plugin import (
+    FETCHED,
+    OHLCV,
+    RESULT_TYPES,
+    InvalidResponse,
+    Metadata,
+    OrderBook,
+    Price,
+    Sentiment,
+    Source,
+    Volume,
+)
 from coinrelay_render._parse import parse_result
 
 OURS = Source(provider="render", endpoint="http://remote.test")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...categories import INTERVALS
+from ..._categories import INTERVALS
 from ...testing.upstream import Reply, Request
 from .. import assets
 from ._common import body, error, int_param, ms, ok

@@ -3,7 +3,7 @@
 Select it with ``[state] backend = "redis"``, ``url = "redis://host:6379/0"`` and a
 ``prefix`` per deployment. What is shared, and how:
 
-* **breakers** — each breaker's :class:`~coinrelay.breaker.BreakerRecord` (state,
+* **breakers** — each breaker's :class:`~coinrelay._breaker.BreakerRecord` (state,
   open_until, recovery, reason, version...) is a JSON string; a transition is published
   only over an older record (compare-and-set on ``version`` in Lua), and
   :meth:`RedisState.sync_breaker` adopts a newer one before each provider call. The
@@ -24,7 +24,7 @@ Select it with ``[state] backend = "redis"``, ``url = "redis://host:6379/0"`` an
 
 Every key starts with ``<prefix>:`` and expires (see :data:`KEYS_DOC`). Redis trouble
 never fails a call: every command has a short timeout; on an error the backend
-serves from a local :class:`~coinrelay.state.memory.MemoryState` (logging one WARNING
+serves from a local :class:`~coinrelay._state.memory.MemoryState` (logging one WARNING
 per outage), retries Redis at most every ``retry_interval`` seconds, and on its return
 pushes the local open breakers and pauses before sharing again. While Redis is away
 each replica enforces ``limit / replicas`` of every budget (replicas last seen alive).
@@ -51,12 +51,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from ..breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy, BreakerRecord, ChangeListener, CircuitBreaker
-from ..clock import Clock
-from ..config import StateSettings
-from ..models import RESULT_TYPES, Result
-from ..provider import RateLimit
-from ..ratelimit import slack
+from .._breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy, BreakerRecord, ChangeListener, CircuitBreaker
+from .._clock import Clock
+from .._config import StateSettings
+from .._models import RESULT_TYPES, Result
+from .._provider import RateLimit
+from .._ratelimit import slack
 from .base import CacheEntry, Pause, StateBackend
 from .memory import MemoryState
 

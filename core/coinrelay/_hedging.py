@@ -12,8 +12,8 @@ hedges stay below ``budget`` × calls.
 
 from __future__ import annotations
 
-from .config import HedgingSettings
-from .health import HealthWindow
+from ._config import HedgingSettings
+from ._health import HealthWindow
 
 
 class HedgeBudget:

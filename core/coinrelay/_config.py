@@ -7,7 +7,7 @@ Environment variables override both, with ``__`` between levels::
     COINRELAY_PROVIDERS__COINGECKO__API_KEY=...   # providers.coingecko.api_key
     COINRELAY_STATE__BACKEND=redis
 
-Every error names the file, the key and what is allowed (:class:`~coinrelay.errors.ConfigError`).
+Every error names the file, the key and what is allowed (:class:`~coinrelay._errors.ConfigError`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .categories import ALL
-from .errors import ConfigError
+from ._categories import ALL
+from ._errors import ConfigError
 
 try:
     import tomllib

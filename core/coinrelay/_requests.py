@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .categories import INTERVALS
-from .errors import InvalidRequest
-from .symbols import normalize_symbol
+from ._categories import INTERVALS
+from ._errors import InvalidRequest
+from ._symbols import normalize_symbol
 
 
 def _int_in(lo: int, hi: int) -> Callable[[str, Any], int]:

@@ -1,7 +1,7 @@
 """Instrumentation events, one frozen slotted dataclass each.
 
 Listeners implement the ``on_*`` hooks of :mod:`coinrelay.hookspecs`. They are called
-through :func:`coinrelay.plugins.notify`, which logs and swallows a listener's
+through :func:`coinrelay._plugins.notify`, which logs and swallows a listener's
 exception: a broken metrics plugin never fails a data call.
 """
 
@@ -38,7 +38,7 @@ class RequestFinished:
     :param provider: the provider's name.
     :param endpoint: the endpoint's base URL, or ``None`` for the provider-level call.
     :param category: the category asked for.
-    :param outcome: ``ok`` or the failure outcome (see :class:`coinrelay.models.Attempt`).
+    :param outcome: ``ok`` or the failure outcome (see :class:`coinrelay._models.Attempt`).
     :param latency: seconds it took.
     :param error: the error text, or ``None``.
     """

@@ -5,7 +5,7 @@ levels, a price <= 0) or stale (the provider's own timestamp older than
 ``[quality.max_age].<category>``). :class:`PriceBook` keeps each provider's recent good
 prices so that a price far from the others' median can be rejected
 (``[quality] consensus_check``), and :func:`median` / :func:`deviation_pct` serve the
-consensus mode. The relay turns every problem into :class:`~coinrelay.errors.BadData`:
+consensus mode. The relay turns every problem into :class:`~coinrelay._errors.BadData`:
 the answer is not returned, the provider's breaker counts a failure, the next one is tried.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from .models import OHLCV, OrderBook, Price, Result, Sentiment
+from ._models import OHLCV, OrderBook, Price, Result, Sentiment
 
 _ZERO = Decimal(0)
 

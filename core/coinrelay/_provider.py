@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .categories import ALL
+from ._categories import ALL
 
 
 @dataclass(frozen=True, slots=True)

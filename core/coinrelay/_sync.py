@@ -1,4 +1,4 @@
-"""A synchronous facade over :class:`~coinrelay.relay.Relay`, for scripts and notebooks.
+"""A synchronous facade over :class:`~coinrelay._relay.Relay`, for scripts and notebooks.
 
 It runs the relay on an event loop in a background thread::
 
@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, Self, TypeVar
 
-from .config import load_settings
-from .models import OHLCV, Metadata, News, OrderBook, Prediction, Price, Result, Sentiment, Social, Technical, Volume
-from .relay import Relay
+from ._config import load_settings
+from ._models import OHLCV, Metadata, News, OrderBook, Prediction, Price, Result, Sentiment, Social, Technical, Volume
+from ._relay import Relay
 
 T = TypeVar("T")
 

@@ -13,20 +13,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
-from .clock import Clock
-from .config import BreakerSettings, ProviderSettings
-from .errors import ConfigError, ProviderError, RateLimited
-from .events import BreakerStateChanged
-from .health import HealthWindow
-from .parsing import redact
-from .provider import ProviderInfo, RateLimit
-from .state.base import StateBackend
-from .symbols import SymbolMapper
-from .transport import Transport
+from ._breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
+from ._clock import Clock
+from ._config import BreakerSettings, ProviderSettings
+from ._errors import ConfigError, ProviderError, RateLimited
+from ._events import BreakerStateChanged
+from ._health import HealthWindow
+from ._parsing import redact
+from ._provider import ProviderInfo, RateLimit
+from ._state.base import StateBackend
+from ._symbols import SymbolMapper
+from ._transport import Transport
 
 if TYPE_CHECKING:
-    from .relay import Relay
+    from ._relay import Relay
 
 log = logging.getLogger("coinrelay.relay")
 

@@ -21,13 +21,13 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .config import LOAD_PLUGINS_ENV, Settings
-from .errors import PluginLoadError
+from ._config import LOAD_PLUGINS_ENV, Settings
+from ._errors import PluginLoadError
 
 log = logging.getLogger("coinrelay.plugins")
 
 #: Plugins that ship inside the core and are registered unless disabled.
-BUILTIN_PLUGINS: dict[str, str] = {"technical": "coinrelay.technical"}
+BUILTIN_PLUGINS: dict[str, str] = {"technical": "coinrelay._technical"}
 
 
 @dataclass(slots=True)

@@ -3,13 +3,13 @@
 It has no endpoints of its own (``extra={"local": True}`` tells the runtime it needs
 none): ``fetch_technical`` asks ``ctx.relay.ohlcv(...)`` for the candles, so it
 inherits the ohlcv chain's failover, breakers and cache, then computes with
-:mod:`coinrelay.indicators` (``Decimal`` arithmetic):
+:mod:`coinrelay._indicators` (``Decimal`` arithmetic):
 
 * SMA 20 and 50, EMA 12 and 26 — each only when there are enough candles;
 * RSI 14 (Wilder's smoothing), MACD (12, 26, signal 9), Bollinger (20, 2 population std devs).
 
-Errors: an ohlcv :class:`~coinrelay.errors.SymbolNotFound` becomes ``NotSupported`` (no
-breaker penalty), :class:`~coinrelay.errors.AllProvidersFailed` becomes
+Errors: an ohlcv :class:`~coinrelay._errors.SymbolNotFound` becomes ``NotSupported`` (no
+breaker penalty), :class:`~coinrelay._errors.AllProvidersFailed` becomes
 ``UpstreamServerError`` (HTTP 503-like, transient) naming the ohlcv trail, and fewer
 candles than the shortest indicator needs is ``NotSupported``.
 """
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import indicators
-from .errors import AllProvidersFailed, InvalidRequest, NotSupported, SymbolNotFound, UpstreamServerError
+from . import _indicators as indicators
+from ._errors import AllProvidersFailed, InvalidRequest, NotSupported, SymbolNotFound, UpstreamServerError
+from ._models import MACD, Bollinger, Technical
+from ._provider import ProviderInfo
 from .hookspecs import hookimpl
-from .models import MACD, Bollinger, Technical
-from .provider import ProviderInfo
 
 if TYPE_CHECKING:
-    from .context import ProviderContext
+    from ._context import ProviderContext
 
 NAME = "technical"
 SMA_PERIODS = (20, 50)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .clock import SYSTEM_CLOCK, Clock
+from ._clock import SYSTEM_CLOCK, Clock
 
 #: Latency assumed for a provider with no observations yet (seconds).
 DEFAULT_LATENCY = 0.05

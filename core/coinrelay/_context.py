@@ -2,12 +2,12 @@
 
 One per provider call (cheap: a few slots). It gives the plugin:
 
-* ``ctx.http`` — :class:`~coinrelay.http.EndpointClient` bound to this provider's
+* ``ctx.http`` — :class:`~coinrelay._http.EndpointClient` bound to this provider's
   endpoints and this call's deadline;
 * ``ctx.settings`` — the provider's own config section (``ctx.option(key)`` for
   plugin-specific keys, ``ctx.secret(key)`` for credentials);
-* ``ctx.symbols`` — :class:`~coinrelay.symbols.SymbolMapper` with the config overrides;
-* ``ctx.source()`` — the :class:`~coinrelay.models.Source` to put on a result;
+* ``ctx.symbols`` — :class:`~coinrelay._symbols.SymbolMapper` with the config overrides;
+* ``ctx.source()`` — the :class:`~coinrelay._models.Source` to put on a result;
 * ``ctx.memo(key, ttl, factory)`` — a per-provider cache for slow lookups;
 * ``ctx.relay`` — the relay itself, for plugins computed from other categories.
 """
@@ -18,16 +18,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .clock import Clock
-from .config import ProviderSettings
-from .http import EndpointClient
-from .models import Attempt, Source
-from .provider import ProviderInfo
-from .symbols import SymbolMapper
+from ._clock import Clock
+from ._config import ProviderSettings
+from ._http import EndpointClient
+from ._models import Attempt, Source
+from ._provider import ProviderInfo
+from ._symbols import SymbolMapper
 
 if TYPE_CHECKING:
-    from .relay import Relay
-    from .runtime import ProviderRuntime
+    from ._relay import Relay
+    from ._runtime import ProviderRuntime
 
 
 class ProviderContext:

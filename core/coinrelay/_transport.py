@@ -10,7 +10,7 @@ Plugins never see it: they call ``ctx.http.get(...)``. Two implementations:
   ``Relay(transport=<httpx transport>)`` or set ``[relay] transport = "httpx"``.
 
 Both raise only :class:`TransportTimeout` and :class:`TransportError`, which
-:mod:`coinrelay.http` maps to the error tree.
+:mod:`coinrelay._http` maps to the error tree.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class RawResponse(NamedTuple):
 
 
 class Transport(Protocol):
-    """What :class:`~coinrelay.http.EndpointClient` needs from an HTTP client."""
+    """What :class:`~coinrelay._http.EndpointClient` needs from an HTTP client."""
 
     async def get(
         self, url: str, *, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: float

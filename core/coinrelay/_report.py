@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .breaker import CircuitBreaker
-from .health import HealthWindow
-from .runtime import ProviderRuntime
-from .state.base import StateBackend
+from ._breaker import CircuitBreaker
+from ._health import HealthWindow
+from ._runtime import ProviderRuntime
+from ._state.base import StateBackend
 
 
 class TrafficStats:

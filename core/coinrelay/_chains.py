@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .categories import ALL
-from .config import Settings
-from .errors import ConfigError
-from .health import DEFAULT_LATENCY
-from .plugins import PluginStatus
-from .runtime import ProviderRuntime
+from ._categories import ALL
+from ._config import Settings
+from ._errors import ConfigError
+from ._health import DEFAULT_LATENCY
+from ._plugins import PluginStatus
+from ._runtime import ProviderRuntime
 
 
 class Tier:

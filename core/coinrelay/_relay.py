@@ -2,16 +2,16 @@
 
 For one call (:meth:`Relay.fetch`, or the per-category methods ``relay.price(...)``):
 
-1. validate the parameters (:mod:`coinrelay.requests`);
+1. validate the parameters (:mod:`coinrelay._requests`);
 2. serve a fresh cached value, or join an identical call already in flight;
 3. walk the chain tier by tier; inside a tier, providers are ordered by smooth weighted
    round-robin on their health (success rate and latency EWMA); a provider whose breaker
    is open, who is paused (Retry-After, ban, geo-block) or unconfigured is skipped;
-4. classify each failure (:mod:`coinrelay.errors`): unsupported → next provider, no
+4. classify each failure (:mod:`coinrelay._errors`): unsupported → next provider, no
    penalty; rate limited / forbidden → pause the provider, next; transient → breaker
    failure, next;
 5. return the first good result with ``source`` (provider, endpoint, trail), or raise
-   :class:`~coinrelay.errors.SymbolNotFound` / :class:`~coinrelay.errors.AllProvidersFailed`
+   :class:`~coinrelay._errors.SymbolNotFound` / :class:`~coinrelay._errors.AllProvidersFailed`
    — unless a stale cached value within ``max_stale`` can be served instead.
 """
 
@@ -28,13 +28,13 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from .breaker import CLOSED
-from .categories import ALL
-from .chains import Tier, build_chains
-from .clock import SYSTEM_CLOCK, Clock
-from .config import ProviderSettings, Settings, load_settings
-from .context import ProviderContext
-from .errors import (
+from ._breaker import CLOSED
+from ._categories import ALL
+from ._chains import Tier, build_chains
+from ._clock import SYSTEM_CLOCK, Clock
+from ._config import ProviderSettings, Settings, load_settings
+from ._context import ProviderContext
+from ._errors import (
     AllProvidersFailed,
     BadData,
     ConfigError,
@@ -48,9 +48,9 @@ from .errors import (
     SymbolNotFound,
     UpstreamTimeout,
 )
-from .events import FailoverHappened, RequestFinished
-from .hedging import HedgePolicy
-from .models import (
+from ._events import FailoverHappened, RequestFinished
+from ._hedging import HedgePolicy
+from ._models import (
     OHLCV,
     RESULT_TYPES,
     Attempt,
@@ -66,16 +66,16 @@ from .models import (
     Technical,
     Volume,
 )
-from .plugins import hook_function, make_plugin_manager, notifier
-from .provider import ProviderInfo
-from .quality import PriceBook, deviation_pct, median, problem
-from .report import TrafficStats, provider_health
-from .requests import describe, prepare, validate
-from .retry_budget import RetryBudget
-from .runtime import ProviderRuntime
-from .state.base import CacheEntry, Pause, StateBackend
-from .state.memory import MemoryState
-from .transport import Transport, make_transport
+from ._plugins import hook_function, make_plugin_manager, notifier
+from ._provider import ProviderInfo
+from ._quality import PriceBook, deviation_pct, median, problem
+from ._report import TrafficStats, provider_health
+from ._requests import describe, prepare, validate
+from ._retry_budget import RetryBudget
+from ._runtime import ProviderRuntime
+from ._state.base import CacheEntry, Pause, StateBackend
+from ._state.memory import MemoryState
+from ._transport import Transport, make_transport
 
 log = logging.getLogger("coinrelay.relay")
 
@@ -169,7 +169,7 @@ class Relay:
             price = await relay.price("BTC", "USD")
             print(price.price, price.source.provider)
 
-    :param settings: the configuration (default: :func:`~coinrelay.config.load_settings`).
+    :param settings: the configuration (default: :func:`~coinrelay._config.load_settings`).
     :param clock: time source for breakers, health, pauses and budgets.
     :param state: the state backend (default: in memory, or Redis per ``[state]``).
     :param transport: an httpx transport (``httpx.MockTransport``, vcrpy) to send through httpx instead of aiohttp.
@@ -408,7 +408,7 @@ class Relay:
         consensus: bool | None = None,
         **params: Any,
     ) -> Result:
-        """Fetch ``category`` with ``params`` (the category's parameters, see :mod:`coinrelay.requests`).
+        """Fetch ``category`` with ``params`` (the category's parameters, see :mod:`coinrelay._requests`).
 
         :param hops: coinrelay deployments the request already passed through (HTTP API).
         :param deadline: seconds the whole call may take (default ``[relay] deadline``).
@@ -641,7 +641,7 @@ class Relay:
         raise self._final_error(category, params, attempts, any_failure)
 
     def _check(self, rt: ProviderRuntime, category: str, result: Result) -> str | None:
-        """The data-quality problem of ``result`` (see :mod:`coinrelay.quality`), else ``None``."""
+        """The data-quality problem of ``result`` (see :mod:`coinrelay._quality`), else ``None``."""
         max_age = self._max_age.get(category)
         if self._quality_on or max_age is not None:
             found = problem(result, self.clock.time(), max_age)
@@ -878,7 +878,7 @@ class Relay:
         """Price from ``[consensus] min_providers`` agreeing providers: their median, with spread and names.
 
         Answers off the largest agreeing group by more than ``[quality] max_deviation_pct``
-        are :class:`~coinrelay.errors.BadData` (breaker failure); more providers are asked
+        are :class:`~coinrelay._errors.BadData` (breaker failure); more providers are asked
         until enough agree or the chain is exhausted.
         """
         need = self.settings.consensus.min_providers
@@ -1136,16 +1136,16 @@ class Relay:
     async def probe(self, provider: str) -> dict[str, Any]:
         """Call ``provider`` once, bypassing the chain and the cache (``coinrelay health``).
 
-        Uses the provider's first category (in :data:`~coinrelay.categories.ALL` order, so
+        Uses the provider's first category (in :data:`~coinrelay._categories.ALL` order, so
         ``price`` when it serves it) with the cheap parameters of :data:`PROBE_PARAMS`. The call
         counts in the provider's breaker and health like any other; a provider that is paused,
         unconfigured or whose breaker refuses a call is not called (outcome ``skipped``).
 
         :return: ``{"provider", "category", "outcome", "endpoint", "latency_ms", "error",
-            "attempts"}``; ``outcome`` is an :class:`~coinrelay.models.Attempt` outcome.
+            "attempts"}``; ``outcome`` is an :class:`~coinrelay._models.Attempt` outcome.
         :raises InvalidRequest: ``provider`` is not a loaded provider.
         """
-        from .errors import InvalidRequest
+        from ._errors import InvalidRequest
 
         rt = self.providers.get(provider)
         if rt is None:
@@ -1208,7 +1208,7 @@ def _make_state(settings: Settings, clock: Clock) -> StateBackend:
     if settings.state.backend == "memory":
         return MemoryState(clock, max_cache_entries=settings.cache.max_entries)
     try:
-        from .state.redis import RedisState
+        from ._state.redis import RedisState
     except ImportError as exc:
         raise ConfigError(
             f"the redis backend needs the 'redis' extra (pip install 'coinrelay[redis]'): {exc}",

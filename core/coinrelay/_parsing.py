@@ -1,8 +1,8 @@
 """Helpers for plugins' ``_parse`` modules: numbers, times and shapes, with clear errors.
 
-Each raises :class:`~coinrelay.errors.InvalidResponse` naming the field and the provider
+Each raises :class:`~coinrelay._errors.InvalidResponse` naming the field and the provider
 when a body does not have the shape the provider's API documents — never ``KeyError``.
-Bodies read with :meth:`coinrelay.http.Response.json` hold JSON floats as ``Decimal``
+Bodies read with :meth:`coinrelay._http.Response.json` hold JSON floats as ``Decimal``
 already (``parse_float=Decimal``), so no number goes through a binary float.
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from .errors import InvalidResponse
+from ._errors import InvalidResponse
 
 T = TypeVar("T")
 

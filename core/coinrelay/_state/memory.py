@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..provider import RateLimit
-from ..ratelimit import QuotaWindow
+from .._clock import SYSTEM_CLOCK, Clock
+from .._provider import RateLimit
+from .._ratelimit import QuotaWindow
 from .base import CacheEntry, Pause, StateBackend
 
 

@@ -6,7 +6,7 @@ provider opens too). After the recovery timeout one half-open probe is let throu
 success closes the breaker and resets the backoff; failure re-opens it with the
 recovery timeout doubled (times ``1 ± jitter``), capped at ``max_recovery_timeout``.
 
-Times are wall-clock seconds from an injected :class:`~coinrelay.clock.Clock`, so that
+Times are wall-clock seconds from an injected :class:`~coinrelay._clock.Clock`, so that
 a breaker's record means the same thing to every replica sharing it.
 """
 
@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .clock import SYSTEM_CLOCK, Clock
+from ._clock import SYSTEM_CLOCK, Clock
 
 CLOSED = "closed"
 OPEN = "open"

@@ -1,7 +1,7 @@
 """The state interface the router talks to.
 
 The router never holds breaker, health, pause, quota or cache state itself: it asks a
-:class:`StateBackend`. :class:`~coinrelay.state.memory.MemoryState` (the default) keeps
+:class:`StateBackend`. :class:`~coinrelay._state.memory.MemoryState` (the default) keeps
 everything in this process; a shared backend (Redis) makes replicas agree, and falls
 back to local state when the shared store is unreachable.
 
@@ -16,10 +16,10 @@ import abc
 from dataclasses import dataclass
 from typing import Any
 
-from ..breaker import BreakerPolicy, ChangeListener, CircuitBreaker
-from ..clock import Clock
-from ..health import HealthWindow
-from ..provider import RateLimit
+from .._breaker import BreakerPolicy, ChangeListener, CircuitBreaker
+from .._clock import Clock
+from .._health import HealthWindow
+from .._provider import RateLimit
 
 
 @dataclass(frozen=True, slots=True)

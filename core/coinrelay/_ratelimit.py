@@ -1,6 +1,6 @@
 """Rate-limit budgets (quota domains): spend before a call, never after a refusal.
 
-Two window kinds, chosen by :class:`~coinrelay.provider.RateLimit`:
+Two window kinds, chosen by :class:`~coinrelay._provider.RateLimit`:
 
 * **aligned** — the provider counts in clock-aligned windows (Binance's minute): a
   fixed counter per window index ``floor(now / period)``.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from .provider import RateLimit
+from ._provider import RateLimit
 
 
 def slack(period: float) -> float:

@@ -19,7 +19,7 @@
                 └── BadData             a well-formed answer that fails a data-quality check
 
 Messages name the provider, the endpoint and what to do. Foreign exceptions are mapped
-once, in :mod:`coinrelay.http`, with ``raise X(...) from exc``.
+once, in :mod:`coinrelay._http`, with ``raise X(...) from exc``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Attempt
+    from ._models import Attempt
 
 
 class CoinRelayError(Exception):

@@ -10,7 +10,7 @@ providers that are already struggling. Same design as Finagle's ``RetryBudget``.
 
 from __future__ import annotations
 
-from .clock import SYSTEM_CLOCK, Clock
+from ._clock import SYSTEM_CLOCK, Clock
 
 _BUCKETS = 10
 

@@ -5,7 +5,7 @@ call's deadline), fails over between mirrors on connection errors, timeouts and 
 records health per endpoint. Foreign exceptions are mapped here, once:
 
 ========================================  ==========================================
-what happened                             raised (see :mod:`coinrelay.errors`)
+what happened                             raised (see :mod:`coinrelay._errors`)
 ========================================  ==========================================
 timeout on every endpoint                 ``UpstreamTimeout``
 refused / reset / protocol error          ``UpstreamConnectionError``
@@ -28,7 +28,7 @@ from datetime import UTC
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from ._errors import (
     Forbidden,
     InvalidResponse,
     NotConfigured,
@@ -39,11 +39,11 @@ from .errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
-from .models import Attempt
-from .transport import RawResponse, TransportError, TransportTimeout, query_params
+from ._models import Attempt
+from ._transport import RawResponse, TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
-    from .context import ProviderContext
+    from ._context import ProviderContext
 
 #: Header forwarded to another coinrelay deployment to stop request loops.
 HOP_HEADER = "x-coinrelay-hops"
