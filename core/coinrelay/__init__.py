@@ -33,6 +33,7 @@ from ._errors import (
     InvalidRequest,
     InvalidResponse,
     NotConfigured,
+    NotFound,
     NotSupported,
     PluginLoadError,
     ProviderError,
@@ -65,6 +66,7 @@ from ._models import (
     Technical,
     Volume,
 )
+from ._outcome import Blame, Outcome
 from ._plugins import make_plugin_manager
 from ._provider import ProviderInfo, RateLimit
 from ._relay import Relay
@@ -78,6 +80,7 @@ __all__ = [
     "Article",
     "Attempt",
     "BadData",
+    "Blame",
     "Bollinger",
     "BreakerPolicy",
     "BreakerSettings",
@@ -102,9 +105,11 @@ __all__ = [
     "Metadata",
     "News",
     "NotConfigured",
+    "NotFound",
     "NotSupported",
     "OHLCV",
     "OrderBook",
+    "Outcome",
     "PluginLoadError",
     "Prediction",
     "Price",

@@ -9,7 +9,8 @@ One per provider call (cheap: a few slots). It gives the plugin:
 * ``ctx.symbols`` — :class:`~coinrelay._symbols.SymbolMapper` with the config overrides;
 * ``ctx.source()`` — the :class:`~coinrelay._models.Source` to put on a result;
 * ``ctx.memo(key, ttl, factory)`` — a per-provider cache for slow lookups;
-* ``ctx.relay`` — the relay itself, for plugins computed from other categories.
+* ``ctx.fetch(category, **params)`` — another category through the relay's own chain, for
+  providers computed from other data (``technical``, ``prediction``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ._clock import Clock
 from ._config import ProviderSettings
 from ._http import EndpointClient
-from ._models import Attempt, Source
+from ._models import Attempt, Result, Source
 from ._provider import ProviderInfo
 from ._symbols import SymbolMapper
 
@@ -108,6 +109,21 @@ class ProviderContext:
     def source(self, endpoint: str | None = None) -> Source:
         """The :class:`Source` for a result built from this call."""
         return Source(provider=self.runtime.name, endpoint=endpoint or self.last_endpoint)
+
+    async def fetch(self, category: str, **params: Any) -> Result:
+        """Another category's result through the relay's chain (with its cache, breakers, failover).
+
+        For providers computed from other data: ``technical`` asks
+        ``await ctx.fetch("ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit)``.
+        The call shares this call's deadline and hop count. Let its errors propagate: the core
+        knows what they mean for this provider (:class:`~coinrelay.SymbolNotFound` -> not found,
+        :class:`~coinrelay.AllProvidersFailed` -> failed without a breaker strike of its own).
+
+        :raises InvalidRequest: a bad parameter.
+        :raises SymbolNotFound: no provider of ``category`` serves it.
+        :raises AllProvidersFailed: every provider of ``category`` failed.
+        """
+        return await self.runtime.relay.fetch(category, hops=self.hops, deadline=max(self.remaining(), 0.001), **params)
 
     async def memo(self, key: str, ttl: float, factory: Callable[[], Awaitable[Any]]) -> Any:
         """``factory()``'s value, cached for ``ttl`` seconds per provider; concurrent calls share one."""

@@ -7,7 +7,8 @@
     ├── SymbolNotFound              no provider in the chain serves the symbol            (HTTP 404)
     ├── AllProvidersFailed          every provider failed; carries every attempt          (HTTP 503)
     └── ProviderError               one provider's failure; the relay catches these and moves on
-        ├── NotSupported            the provider does not serve this symbol/parameter: no breaker penalty
+        ├── NotSupported            the provider does not serve this category/pair/parameter: no penalty
+        │   └── NotFound            the provider does not know the symbol or quote asked for: no penalty
         ├── NotConfigured           the provider lacks what it needs (endpoints, key): skipped, no penalty
         ├── RateLimited             429/418 or local budget spent: provider paused until ``retry_after``
         ├── Forbidden               403/451 (geo-blocked, WAF): provider paused for long, with the reason
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from ._outcome import Outcome
 
 if TYPE_CHECKING:
     from ._models import Attempt
@@ -97,7 +100,7 @@ class ProviderError(CoinRelayError):
     """A failure of one provider (and possibly one of its endpoints)."""
 
     #: The outcome recorded in the failover trail.
-    outcome = "failed"
+    outcome: Outcome = Outcome.FAILED
 
     def __init__(self, message: str, *, provider: str | None = None, endpoint: str | None = None) -> None:
         self.message = message
@@ -115,13 +118,24 @@ class ProviderError(CoinRelayError):
 class NotSupported(ProviderError):
     """The provider does not serve this symbol, pair or parameter. Not a failure."""
 
-    outcome = "unsupported"
+    outcome = Outcome.UNSUPPORTED
+
+
+class NotFound(NotSupported):
+    """The provider does not know the symbol or quote asked for (its "unknown symbol" answer).
+
+    Raise it rather than :class:`InvalidResponse` when the body is well-formed but lacks the
+    requested coin or quote: that is the caller's question, not the endpoint's fault. When
+    every provider says so, the call raises :class:`SymbolNotFound` (HTTP 404).
+    """
+
+    outcome = Outcome.NOT_FOUND
 
 
 class NotConfigured(ProviderError):
     """The provider is missing what it needs (endpoints, an API key). Skipped, not a failure."""
 
-    outcome = "skipped"
+    outcome = Outcome.SKIPPED
 
 
 class RateLimited(ProviderError):
@@ -131,7 +145,7 @@ class RateLimited(ProviderError):
     ``local`` is true when coinrelay refused the call itself before sending it.
     """
 
-    outcome = "rate_limited"
+    outcome = Outcome.RATE_LIMITED
 
     def __init__(
         self,
@@ -152,7 +166,7 @@ class RateLimited(ProviderError):
 class Forbidden(ProviderError):
     """HTTP 403/451: blocked by location or firewall. The provider is paused for long."""
 
-    outcome = "forbidden"
+    outcome = Outcome.FORBIDDEN
 
     def __init__(
         self, message: str, *, provider: str | None = None, endpoint: str | None = None, status: int = 403
@@ -166,7 +180,7 @@ class TransientError(ProviderError):
 
 
 class UpstreamTimeout(TransientError):
-    outcome = "failed"
+    outcome = Outcome.FAILED
 
 
 class UpstreamConnectionError(TransientError):
@@ -184,7 +198,7 @@ class UpstreamServerError(TransientError):
 class InvalidResponse(TransientError):
     """The body is not what the provider's API returns: malformed, truncated, wrong shape, an error in a 200."""
 
-    outcome = "invalid"
+    outcome = Outcome.INVALID
 
 
 class BadData(InvalidResponse):

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from ._outcome import Blame, Outcome
+
 
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
@@ -37,16 +39,18 @@ class _Model(BaseModel):
 
 
 class Attempt(_Model):
-    """One step of the failover trail.
+    """One step of the failover trail: one provider (and endpoint) asked, or skipped.
 
-    ``outcome`` is one of ``ok``, ``unsupported``, ``rate_limited``, ``forbidden``,
-    ``failed``, ``invalid``, ``skipped`` (breaker open, paused or unconfigured),
-    ``cancelled`` (lost a hedge) or ``timeout`` (call deadline).
+    ``outcome`` says what happened (:class:`~coinrelay.Outcome`: ``ok``, ``unsupported``,
+    ``not_found``, ``invalid``, ``failed``, ``timeout``, ``rate_limited``, ``forbidden``,
+    ``skipped``, ``cancelled``); ``blame`` says who answers for it (:class:`~coinrelay.Blame`:
+    ``caller``, ``endpoint``, ``provider`` or ``none``), which decides what is charged.
     """
 
     provider: str
     endpoint: str | None = None
-    outcome: str
+    outcome: Outcome
+    blame: Blame = Blame.NONE
     error: str | None = None
     latency_ms: float | None = None
 

@@ -1,7 +1,7 @@
 """Built-in ``technical`` plugin: indicators computed locally from the relay's ``ohlcv``.
 
 It has no endpoints of its own (``extra={"local": True}`` tells the runtime it needs
-none): ``fetch_technical`` asks ``ctx.relay.ohlcv(...)`` for the candles, so it
+none): ``fetch_technical`` asks ``ctx.fetch("ohlcv", ...)`` for the candles, so it
 inherits the ohlcv chain's failover, breakers and cache, then computes with
 :mod:`coinrelay._indicators` (``Decimal`` arithmetic):
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import _indicators as indicators
 from ._errors import AllProvidersFailed, InvalidRequest, NotSupported, SymbolNotFound, UpstreamServerError
-from ._models import MACD, Bollinger, Technical
+from ._models import MACD, OHLCV, Bollinger, Technical
 from ._provider import ProviderInfo
 from .hookspecs import hookimpl
 
@@ -54,9 +54,8 @@ def provider_info() -> ProviderInfo:
 async def fetch_technical(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> Technical | None:
     """Fetch ``limit`` candles through the relay's ohlcv chain and compute the indicators."""
     try:
-        ohlcv = await ctx.relay.ohlcv(
-            symbol, quote, interval, limit, hops=ctx.hops, deadline=max(ctx.remaining(), 0.001)
-        )
+        ohlcv = await ctx.fetch("ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit)
+        assert isinstance(ohlcv, OHLCV)
     except SymbolNotFound as exc:
         raise NotSupported(f"ohlcv has no candles for {symbol}/{quote}: {exc}", provider=NAME) from exc
     except AllProvidersFailed as exc:

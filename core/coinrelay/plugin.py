@@ -29,6 +29,7 @@ from ._errors import (
     InvalidRequest,
     InvalidResponse,
     NotConfigured,
+    NotFound,
     NotSupported,
     ProviderError,
     RateLimited,
@@ -61,6 +62,7 @@ from ._models import (
     Technical,
     Volume,
 )
+from ._outcome import Blame, Outcome
 from ._parsing import bad, dec, field, from_iso, from_ms, from_s, integer, num, redact
 from ._provider import ProviderInfo, RateLimit
 from ._symbols import SymbolMapper, normalize_symbol
@@ -71,6 +73,7 @@ __all__ = [
     "Article",
     "Attempt",
     "BadData",
+    "Blame",
     "Bollinger",
     "Candle",
     "FETCHED",
@@ -84,9 +87,11 @@ __all__ = [
     "Metadata",
     "News",
     "NotConfigured",
+    "NotFound",
     "NotSupported",
     "OHLCV",
     "OrderBook",
+    "Outcome",
     "Prediction",
     "Price",
     "ProviderContext",
