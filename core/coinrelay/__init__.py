@@ -44,7 +44,7 @@ from ._errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
-from ._events import BreakerStateChanged, FailoverHappened, RequestFinished
+from ._events import BreakerStateChanged, CallFinished, FailoverHappened, RequestFinished
 from ._models import (
     MACD,
     OHLCV,
@@ -87,6 +87,7 @@ __all__ = [
     "BreakerStateChanged",
     "CATEGORIES",
     "CacheSettings",
+    "CallFinished",
     "Candle",
     "CircuitBreaker",
     "Clock",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ._outcome import Blame
+
 
 @dataclass(frozen=True, slots=True)
 class BreakerStateChanged:
@@ -33,14 +35,18 @@ class BreakerStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class RequestFinished:
-    """One call to a provider finished (one HTTP attempt when ``endpoint`` is set).
+    """One attempt finished: one provider asked (on one endpoint, when ``endpoint`` is set), or skipped.
+
+    Emitted once per attempt of the failover trail, so a mirror that failed before the next
+    one answered is seen too.
 
     :param provider: the provider's name.
-    :param endpoint: the endpoint's base URL, or ``None`` for the provider-level call.
+    :param endpoint: the endpoint's base URL, or ``None`` when no endpoint was involved.
     :param category: the category asked for.
-    :param outcome: ``ok`` or the failure outcome (see :class:`coinrelay._models.Attempt`).
+    :param outcome: what happened (:class:`~coinrelay.Outcome`; compares equal to its string).
     :param latency: seconds it took.
     :param error: the error text, or ``None``.
+    :param blame: who answers for the outcome (:class:`~coinrelay.Blame`).
     """
 
     provider: str
@@ -49,6 +55,27 @@ class RequestFinished:
     outcome: str
     latency: float
     error: str | None
+    blame: str = Blame.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class CallFinished:
+    """One relay call finished (``relay.price(...)``, one HTTP data request), however it was served.
+
+    :param category: the category asked for.
+    :param served: ``provider`` (fetched for this call), ``coalesced`` (joined an identical
+        call in flight), ``cache`` (a fresh cached value), ``stale`` (a stale cached value,
+        served because every provider failed or while it is refreshed), or ``none`` (failed).
+    :param provider: the provider whose answer was returned, or ``None`` when the call failed.
+    :param outcome: ``ok``, or why the call failed (``not_found``, ``failed``, ...).
+    :param latency: seconds the call took.
+    """
+
+    category: str
+    served: str
+    provider: str | None
+    outcome: str
+    latency: float
 
 
 @dataclass(frozen=True, slots=True)

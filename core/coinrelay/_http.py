@@ -25,12 +25,10 @@ import math
 import time
 from collections.abc import Mapping
 from datetime import UTC
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     Forbidden,
-    InvalidResponse,
     NotConfigured,
     ProviderError,
     RateLimited,
@@ -40,6 +38,7 @@ from ._errors import (
     UpstreamTimeout,
 )
 from ._models import Attempt
+from ._response import Response
 from ._transport import RawResponse, TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
@@ -48,14 +47,6 @@ if TYPE_CHECKING:
 #: Header forwarded to another coinrelay deployment to stop request loops.
 HOP_HEADER = "x-coinrelay-hops"
 USER_AGENT = "coinrelay/0.1 (+https://github.com/coinrelay/coinrelay)"
-#: One decoder for every body (``json.loads(..., parse_float=Decimal)`` builds a new one per call).
-_DECODER = json.JSONDecoder(parse_float=Decimal)
-
-
-def decode_json(content: bytes) -> Any:
-    """JSON bytes to Python, floats as ``Decimal`` (raises ``ValueError``/``UnicodeDecodeError``)."""
-    # what json.loads does with bytes, minus building a decoder
-    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -76,49 +67,6 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if math.isnan(seconds) or seconds < 0:
         return None
     return seconds
-
-
-class Response:
-    """An upstream answer the plugin reads (status < 500, and not 418/429/403/451)."""
-
-    __slots__ = ("content", "endpoint", "headers", "provider", "status_code", "url")
-
-    def __init__(
-        self, *, status_code: int, headers: Mapping[str, str], content: bytes, url: str, endpoint: str, provider: str
-    ) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.content = content
-        self.url = url
-        self.endpoint = endpoint
-        self.provider = provider
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    def json(self) -> Any:
-        """The body as JSON (floats as ``Decimal``); a malformed or truncated body raises ``InvalidResponse``."""
-        content = self.content
-        try:
-            return decode_json(content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            snippet = self.content[:80].decode("utf-8", errors="replace")
-            raise InvalidResponse(
-                f"malformed JSON (HTTP {self.status_code}) from {self.url}: {exc}; body starts {snippet!r}",
-                provider=self.provider,
-                endpoint=self.endpoint,
-            ) from exc
-
-    def error(self, message: str) -> InvalidResponse:
-        """An ``InvalidResponse`` naming this response, for a plugin to raise."""
-        return InvalidResponse(
-            f"{message} (HTTP {self.status_code} from {self.url})", provider=self.provider, endpoint=self.endpoint
-        )
 
 
 def _short(exc: BaseException) -> str:

@@ -48,7 +48,7 @@ from ._errors import (
     SymbolNotFound,
     UpstreamTimeout,
 )
-from ._events import FailoverHappened, RequestFinished
+from ._events import CallFinished, FailoverHappened, RequestFinished
 from ._hedging import HedgePolicy
 from ._models import (
     OHLCV,
@@ -66,6 +66,7 @@ from ._models import (
     Technical,
     Volume,
 )
+from ._outcome import Outcome
 from ._plugins import hook_function, make_plugin_manager, notifier
 from ._provider import ProviderInfo
 from ._quality import PriceBook, deviation_pct, median, problem
@@ -241,6 +242,7 @@ class Relay:
         self._notify_breaker = notifier(self.pm, "on_breaker_state_change")
         self._notify_request = notifier(self.pm, "on_request_finished")
         self._notify_failover = notifier(self.pm, "on_failover")
+        self._notify_call = notifier(self.pm, "on_call_finished")
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register an event-listener plugin after construction (metrics, dashboards)."""
@@ -438,30 +440,68 @@ class Relay:
                 age = self.clock.time() - entry.stored_at
                 ttl = settings.ttl(category)
                 if age < ttl:
+                    if self._notify_call is not None:
+                        self._call_done(category, "cache", entry.value, None, 0.0)
                     return entry.value  # type: ignore[no-any-return]
                 if self._swr and age <= ttl + settings.max_stale(category):
                     # stale-while-revalidate: answer now, refresh in the background (one per key)
                     if key not in self._inflight:
                         self._start_flight(key, category, clean, hops, deadline, consensus, entry, keep=True)
-                    return _stale_copy(entry, age, ())
+                    stale = _stale_copy(entry, age, ())
+                    if self._notify_call is not None:
+                        self._call_done(category, "stale", stale, None, 0.0)
+                    return stale
         flight = self._inflight.get(key)
+        served = "coalesced"
         if flight is None:
+            served = "provider"
             flight = self._start_flight(key, category, clean, hops, deadline, consensus, entry, keep=False)
         waiter: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        waiters = flight.waiters
-        waiters.append(waiter)
+        flight.waiters.append(waiter)
+        if self._notify_call is None:
+            try:
+                return await waiter
+            except asyncio.CancelledError:
+                self._leave(key, flight, waiter)
+                raise
+        started = time.perf_counter()
         try:
-            return await waiter
+            result = await waiter
         except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                waiter.exception()  # answered just as we were cancelled: nobody reads it
-            waiters.remove(waiter)
-            task = flight.task
-            if task is not None and not task.done() and not waiters and not flight.keep:
-                task.cancel()  # the last waiter left: nobody needs the answer
-                if self._inflight.get(key) is flight:
-                    del self._inflight[key]  # a new caller starts afresh, not on a cancelled fetch
+            self._leave(key, flight, waiter)
             raise
+        except Exception as exc:
+            self._call_done(category, "none", None, exc, time.perf_counter() - started)
+            raise
+        self._call_done(
+            category, "stale" if result.source.stale else served, result, None, time.perf_counter() - started
+        )
+        return result
+
+    def _call_done(
+        self, category: str, served: str, result: Result | None, exc: Exception | None, latency: float
+    ) -> None:
+        """Tell ``on_call_finished`` listeners how one call was served (or why it failed)."""
+        notify = self._notify_call
+        if notify is None:
+            return
+        if result is not None:
+            notify(CallFinished(category, served, result.source.provider, Outcome.OK, latency))
+            return
+        outcome = Outcome.NOT_FOUND if isinstance(exc, SymbolNotFound) else Outcome.FAILED
+        notify(CallFinished(category, served, None, outcome, latency))
+
+    def _leave(self, key: str, flight: _Flight, waiter: asyncio.Future[Result]) -> None:
+        """A waiter was cancelled: stop the fetch if nobody else waits for it."""
+        waiters = flight.waiters
+        if waiter.done() and not waiter.cancelled():
+            waiter.exception()  # answered just as we were cancelled: nobody reads it
+        waiters.remove(waiter)
+        task = flight.task
+        if task is not None and not task.done() and not waiters and not flight.keep:
+            task.cancel()  # the last waiter left: nobody needs the answer
+            if self._inflight.get(key) is flight:
+                del self._inflight[key]  # a new caller starts afresh, not on a cancelled fetch
 
     def _start_flight(
         self,

@@ -14,7 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from ._context import ProviderContext
-    from ._events import BreakerStateChanged, FailoverHappened, RequestFinished
+    from ._events import BreakerStateChanged, CallFinished, FailoverHappened, RequestFinished
     from ._models import (
         OHLCV,
         Metadata,
@@ -139,7 +139,12 @@ def on_breaker_state_change(event: BreakerStateChanged) -> None:
 
 @hookspec
 def on_request_finished(event: RequestFinished) -> None:
-    """A call to a provider (or one HTTP attempt on one endpoint) finished."""
+    """One attempt of the failover trail finished (a provider asked on one endpoint, or skipped)."""
+
+
+@hookspec
+def on_call_finished(event: CallFinished) -> None:
+    """One relay call finished, however it was served (provider, coalesced, cache, stale) or failed."""
 
 
 @hookspec

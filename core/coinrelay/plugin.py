@@ -39,7 +39,7 @@ from ._errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
-from ._http import HOP_HEADER, Response
+from ._http import HOP_HEADER
 from ._models import (
     MACD,
     OHLCV,
@@ -65,6 +65,7 @@ from ._models import (
 from ._outcome import Blame, Outcome
 from ._parsing import bad, dec, field, from_iso, from_ms, from_s, integer, num, redact
 from ._provider import ProviderInfo, RateLimit
+from ._response import Response
 from ._symbols import SymbolMapper, normalize_symbol
 from .hookspecs import hookimpl
 

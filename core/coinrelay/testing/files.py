@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._http import decode_json
+from .._response import decode_json
 
 #: Headers and query parameters that carry credentials for most providers.
 DEFAULT_SECRET_HEADERS: tuple[str, ...] = ("authorization", "x-api-key")

@@ -1,0 +1,62 @@
+"""What a plugin reads from ``ctx.http.get``: :class:`Response`, and the JSON decoder behind it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from ._errors import InvalidResponse
+
+#: One decoder for every body (``json.loads(..., parse_float=Decimal)`` builds a new one per call).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def decode_json(content: bytes) -> Any:
+    """JSON bytes to Python, floats as ``Decimal`` (raises ``ValueError``/``UnicodeDecodeError``)."""
+    # what json.loads does with bytes, minus building a decoder
+    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+
+
+class Response:
+    """An upstream answer the plugin reads (status < 500, and not 418/429/403/451)."""
+
+    __slots__ = ("content", "endpoint", "headers", "provider", "status_code", "url")
+
+    def __init__(
+        self, *, status_code: int, headers: Mapping[str, str], content: bytes, url: str, endpoint: str, provider: str
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.url = url
+        self.endpoint = endpoint
+        self.provider = provider
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def json(self) -> Any:
+        """The body as JSON (floats as ``Decimal``); a malformed or truncated body raises ``InvalidResponse``."""
+        content = self.content
+        try:
+            return decode_json(content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            snippet = self.content[:80].decode("utf-8", errors="replace")
+            raise InvalidResponse(
+                f"malformed JSON (HTTP {self.status_code}) from {self.url}: {exc}; body starts {snippet!r}",
+                provider=self.provider,
+                endpoint=self.endpoint,
+            ) from exc
+
+    def error(self, message: str) -> InvalidResponse:
+        """An ``InvalidResponse`` naming this response, for a plugin to raise."""
+        return InvalidResponse(
+            f"{message} (HTTP {self.status_code} from {self.url})", provider=self.provider, endpoint=self.endpoint
+        )
