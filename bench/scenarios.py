@@ -497,7 +497,7 @@ async def memory(size: Size, label: str = "7") -> list[Row]:
             gc.collect()
             late = rss_mb()
             tasks = len(asyncio.all_tasks()) - 1
-            inflight = len(relay._inflight)
+            inflight = len(relay._flights.inflight)
             upstream = up.count(0) + up.count(1)
     growth = late - early
     s = f"{label}. memory"

@@ -9,26 +9,22 @@ import pytest
 
 from coinrelay import AllProvidersFailed
 from coinrelay._clock import FakeClock
-from coinrelay._config import Settings, load_settings
+from coinrelay._config import CacheSettings, Settings, load_settings
 from coinrelay._errors import ConfigError
 from coinrelay.testing import Fault
 
 from .chaos._kit import make_relay, serve
 
 
-def _cached(relay, ttl: float = 2.0, max_stale: float = 60.0, swr: bool = False) -> None:
-    relay.settings.cache.ttl["price"] = ttl
-    relay.settings.cache.max_stale["price"] = max_stale
-    relay.settings.cache.stale_while_revalidate = swr
-    relay._build_resilience()
+def _cached(ttl: float = 2.0, max_stale: float = 60.0, swr: bool = False) -> CacheSettings:
+    return CacheSettings(ttl={"price": ttl}, max_stale={"price": max_stale}, stale_while_revalidate=swr)
 
 
 async def test_fresh_value_is_served_from_cache_until_the_ttl(upstream_factory) -> None:
     a = upstream_factory()
     serve(a, "100")
     clock = FakeClock()
-    async with make_relay({"a": a}, clock=clock, cache=True) as relay:
-        _cached(relay, ttl=2.0)
+    async with make_relay({"a": a}, clock=clock, cache=_cached(ttl=2.0)) as relay:
         first = await relay.price("BTC")
         clock.advance(1.9)
         again = await relay.price("btc")  # normalised: the same key
@@ -44,8 +40,7 @@ async def test_stale_if_error_flags_stale_with_age_until_max_stale(upstream_fact
     serve(a, "100")
     serve(b, "101")
     clock = FakeClock()
-    async with make_relay({"a": a, "b": b}, clock=clock, cache=True) as relay:
-        _cached(relay, ttl=2.0, max_stale=60.0)
+    async with make_relay({"a": a, "b": b}, clock=clock, cache=_cached(ttl=2.0, max_stale=60.0)) as relay:
         good = await relay.price("BTC")
         assert good.price == Decimal("100") and not good.source.stale
         a.down()
@@ -83,8 +78,7 @@ async def test_stale_while_revalidate_answers_at_once_and_refreshes_once(upstrea
     a = upstream_factory()
     serve(a, "100")
     clock = FakeClock()
-    async with make_relay({"a": a}, clock=clock, cache=True) as relay:
-        _cached(relay, ttl=2.0, max_stale=60.0, swr=True)
+    async with make_relay({"a": a}, clock=clock, cache=_cached(ttl=2.0, max_stale=60.0, swr=True)) as relay:
         await relay.price("BTC")
         serve(a, "105")
         a.fault = Fault("delay", delay=0.3)
@@ -93,10 +87,7 @@ async def test_stale_while_revalidate_answers_at_once_and_refreshes_once(upstrea
         assert all(p.price == Decimal("100") and p.source.stale for p in answers)
         assert answers[0].source.age == pytest.approx(3.0)
         # one background refresh for the key, whatever the number of callers
-        for _ in range(100):
-            if a.count() == 2 and not relay._inflight:
-                break
-            await asyncio.sleep(0.01)
+        await relay.wait_background()
         assert a.count() == 2
         fresh = await relay.price("BTC")
         assert fresh.price == Decimal("105") and not fresh.source.stale
@@ -107,16 +98,12 @@ async def test_stale_while_revalidate_refresh_failure_keeps_serving_stale(upstre
     a = upstream_factory()
     serve(a, "100")
     clock = FakeClock()
-    async with make_relay({"a": a}, clock=clock, cache=True) as relay:
-        _cached(relay, ttl=2.0, max_stale=10.0, swr=True)
+    async with make_relay({"a": a}, clock=clock, cache=_cached(ttl=2.0, max_stale=10.0, swr=True)) as relay:
         await relay.price("BTC")
         a.down()
         clock.advance(5.0)
         assert (await relay.price("BTC")).source.stale
-        for _ in range(100):
-            if not relay._inflight:
-                break
-            await asyncio.sleep(0.01)
+        await relay.wait_background()
         assert (await relay.price("BTC")).source.stale
         clock.advance(10.0)
         with pytest.raises(AllProvidersFailed):

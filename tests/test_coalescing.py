@@ -68,11 +68,11 @@ async def test_the_only_caller_leaving_cancels_the_fetch_and_leaks_no_task(upstr
     async with make_relay({"a": a}, timeout=30.0) as relay:
         call = asyncio.create_task(relay.price("BTC"))
         await asyncio.sleep(0.1)
-        assert relay._inflight
+        assert relay._flights.inflight
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
         assert await settle(baseline) == set()
-        assert not relay._inflight
+        assert not relay._flights.inflight
         # the provider was not penalised for a call nobody waited for
         assert relay.providers["a"].breaker.record.consecutive_failures == 0

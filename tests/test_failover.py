@@ -71,9 +71,13 @@ async def test_open_breaker_sends_no_request_until_probe_time(upstream_factory) 
         a.fault = None
         clock.advance(5.0 * 1.1 + 0.01)  # recovery timeout plus the largest jitter
         price = await relay.price("BTC")
-        assert price.source.provider == "a"  # the probe went through and succeeded
-        assert a.count() == 4
+        # The probe goes to a in the background; the caller does not wait for it.
+        assert price.source.provider == "b"
+        assert "probing it in the background" in (price.source.attempts[0].error or "")
+        await relay.wait_background()
+        assert a.count() == 4  # exactly one probe
         assert (await relay.health())["providers"]["a"]["breaker"]["state"] == "closed"
+        assert (await relay.price("ETH")).source.provider == "a"
 
 
 async def test_unsupported_symbol_moves_on_without_breaker_penalty(upstream_factory) -> None:
@@ -165,14 +169,28 @@ async def test_failover_event_and_listener_errors_are_swallowed(upstream_factory
     assert seen[0].why.startswith("failed")
 
 
-async def test_deadline_bounds_the_whole_walk(upstream_factory) -> None:
+async def test_a_hanging_provider_gets_its_share_of_the_deadline_not_all_of_it(upstream_factory) -> None:
+    # A timeout (5 s) longer than the whole call (0.3 s) must not starve the next provider:
+    # the first one gets half of what remains (two candidates), the second the rest.
     a, b = upstream_factory(), upstream_factory()
     serve_price(b, "2")
     a.fault = Fault("blackhole")
     async with relay_for({"a": [a], "b": [b]}, timeout=5.0) as relay:
+        price = await relay.fetch("price", symbol="BTC", deadline=0.3)
+    assert price.source.provider == "b"
+    first = price.source.attempts[0]
+    assert (first.provider, first.outcome, first.endpoint) == ("a", "timeout", a.url)
+
+
+async def test_deadline_bounds_the_whole_walk(upstream_factory) -> None:
+    a, b = upstream_factory(), upstream_factory()
+    a.fault = Fault("blackhole")
+    b.fault = Fault("blackhole")
+    async with relay_for({"a": [a], "b": [b]}, timeout=5.0) as relay:
         with pytest.raises(AllProvidersFailed) as info:
             await relay.fetch("price", symbol="BTC", deadline=0.3)
     assert "deadline" in str(info.value)
+    assert [(x.provider, x.outcome) for x in info.value.attempts] == [("a", "timeout"), ("b", "timeout")]
 
 
 async def test_garbage_from_one_provider_never_becomes_a_value(upstream_factory) -> None:

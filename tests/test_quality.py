@@ -124,8 +124,11 @@ async def test_consensus_rejects_a_wrong_price_and_asks_another_provider(upstrea
         health = await relay.health()
     assert price.price == Decimal("100.25")
     assert sorted(price.providers or []) == ["b", "c"]
-    assert "off the consensus median" in (health["providers"]["a"]["health"]["last_error"] or "")
-    assert relay.providers["a"].breaker.record.consecutive_failures == 1
+    # a wrong answer is blamed on the endpoint that sent it (its breaker, its health)
+    [endpoint] = health["providers"]["a"]["endpoints"]
+    assert "off the consensus median" in (endpoint["health"]["last_error"] or "")
+    assert endpoint["breaker"]["consecutive_failures"] == 1
+    assert any(a.provider == "a" and a.outcome == "invalid" and a.blame == "endpoint" for a in price.source.attempts)
 
 
 async def test_consensus_without_enough_agreeing_providers_fails(upstream_factory) -> None:

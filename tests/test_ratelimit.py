@@ -181,7 +181,7 @@ async def test_418_and_429_pause_the_provider_until_retry_after(upstream_factory
 
 
 async def test_418_without_retry_after_bans_for_the_default_and_451_pauses_long(upstream_factory) -> None:
-    from coinrelay._relay import DEFAULT_BAN_PAUSE, GEO_BLOCK_PAUSE
+    from coinrelay._attempt import DEFAULT_BAN_PAUSE, GEO_BLOCK_PAUSE
 
     a, b, c = upstream_factory(), upstream_factory(), upstream_factory()
     for up in (a, b, c):

@@ -6,6 +6,7 @@
     ├── InvalidRequest              a bad parameter (names it): unknown interval, bad symbol, limit range
     ├── SymbolNotFound              no provider in the chain serves the symbol            (HTTP 404)
     ├── AllProvidersFailed          every provider failed; carries every attempt          (HTTP 503)
+    ├── RelayClosed                 the relay was closed (``aclose()``) and cannot serve any more
     └── ProviderError               one provider's failure; the relay catches these and moves on
         ├── NotSupported            the provider does not serve this category/pair/parameter: no penalty
         │   └── NotFound            the provider does not know the symbol or quote asked for: no penalty
@@ -94,6 +95,10 @@ class AllProvidersFailed(CoinRelayError):
         if reason:
             head += f" ({reason})"
         super().__init__(f"{head}: {trail or 'no provider available'}")
+
+
+class RelayClosed(CoinRelayError, RuntimeError):
+    """The relay was closed (:meth:`~coinrelay.Relay.aclose`): build a new one."""
 
 
 class ProviderError(CoinRelayError):

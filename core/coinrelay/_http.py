@@ -1,8 +1,9 @@
 """The HTTP helper a plugin gets as ``ctx.http``: endpoints, timeouts, mirrors, health.
 
 The core picks the endpoint, spends the rate budget, applies the timeout (bounded by the
-call's deadline), fails over between mirrors on connection errors, timeouts and 5xx, and
-records health per endpoint. Foreign exceptions are mapped here, once:
+attempt's share of the call's deadline), fails over between mirrors on connection errors,
+timeouts and 5xx, and reports each failed endpoint to the attempt (which charges it to that
+endpoint's breaker). Foreign exceptions are mapped here, once:
 
 ========================================  ==========================================
 what happened                             raised (see :mod:`coinrelay._errors`)
@@ -30,19 +31,18 @@ from typing import TYPE_CHECKING, Any
 from ._errors import (
     Forbidden,
     NotConfigured,
-    ProviderError,
     RateLimited,
     TransientError,
     UpstreamConnectionError,
     UpstreamServerError,
     UpstreamTimeout,
 )
-from ._models import Attempt
+from ._outcome import Outcome
 from ._response import Response
 from ._transport import RawResponse, TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
-    from ._context import ProviderContext
+    from ._scope import AttemptScope
 
 #: Header forwarded to another coinrelay deployment to stop request loops.
 HOP_HEADER = "x-coinrelay-hops"
@@ -69,18 +69,29 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return seconds
 
 
+#: At most this many mirrors share an attempt's time: each gets at least a third of it.
+MIRRORS_PER_SHARE = 3
+
+
+class EndpointsUnavailable(TransientError):
+    """Every endpoint of the provider is open, or already failed in this attempt: nothing was sent.
+
+    Internal to the core: the attempt turns it into a skip (no breaker strike).
+    """
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
 
 
 class EndpointClient:
-    """``ctx.http``: GETs against one provider's endpoints, on behalf of one call."""
+    """``ctx.http``: GETs against one provider's endpoints, on behalf of one attempt."""
 
-    __slots__ = ("_ctx",)
+    __slots__ = ("_scope",)
 
-    def __init__(self, ctx: ProviderContext) -> None:
-        self._ctx = ctx
+    def __init__(self, scope: AttemptScope) -> None:
+        self._scope = scope
 
     async def get(
         self,
@@ -101,75 +112,86 @@ class EndpointClient:
             provider's ``credentials`` so it is filtered from logs and cassettes).
         :param weight: units of the provider's rate budget this call spends, per endpoint tried.
         :param endpoints: restrict to these base URLs (default: all configured, in order).
-        :param timeout: seconds per attempt (default: the provider's ``timeout``), always
-            bounded by what is left of the call's deadline.
+        :param timeout: seconds per endpoint (default: the provider's ``timeout``), always
+            bounded by the attempt's share of the call's deadline, split among the mirrors
+            still to try (at most :data:`MIRRORS_PER_SHARE` share it), so that a blackholed
+            mirror cannot take the time its siblings need.
+        :raises UpstreamTimeout, UpstreamConnectionError, UpstreamServerError: every endpoint
+            tried failed (each failure was reported to the attempt as it happened).
+        :raises RateLimited: HTTP 429/418, or the provider's own budget is spent (``local``).
+        :raises Forbidden: HTTP 403/451.
         """
-        ctx = self._ctx
-        rt = ctx.runtime
+        scope = self._scope
+        rt = scope.runtime
         bases = rt.endpoints if endpoints is None else [e for e in rt.endpoints if e in endpoints] or list(endpoints)
         if not bases:
             raise NotConfigured(f"no endpoints configured (set providers.{rt.name}.endpoints)", provider=rt.name)
         per_try = rt.timeout if timeout is None else timeout
-        last_error: ProviderError | None = None
-        tried = 0
-        for base in bases:
+        excluded = scope.excluded
+        last_error: TransientError | None = None
+        for i, base in enumerate(bases):
+            if base in excluded:
+                continue
             ep = rt.endpoint_state(base)
             if not ep.breaker.allow():
                 continue
-            remaining = ctx.remaining()
+            remaining = scope.remaining()
             if remaining <= 0:
                 ep.breaker.release_probe()
                 raise UpstreamTimeout(
-                    "call deadline reached before a request could be sent", provider=rt.name, endpoint=base
+                    "the attempt's time ran out before a request could be sent", provider=rt.name, endpoint=base
                 )
             if rt.rate_limit is not None:
-                await rt.spend_budget(weight, base)
-            tried += 1
-            url = base + path
+                try:
+                    await rt.spend_budget(weight, base)
+                except RateLimited:
+                    ep.breaker.release_probe()
+                    raise
+            left = sum(1 for b in bases[i:] if b not in excluded)
+            share = remaining / (left if left < MIRRORS_PER_SHARE else MIRRORS_PER_SHARE)
+            timeout_s = per_try if per_try < share else share
             req_headers = rt.default_headers if not headers else {**rt.default_headers, **headers}
-            timeout_s = per_try if per_try < remaining else remaining
             started = time.perf_counter()
+            scope.pending_endpoint = base
             err: TransientError
             try:
-                resp = await rt.transport.get(url, params=query_params(params), headers=req_headers, timeout=timeout_s)
+                resp = await rt.transport.get(
+                    base + path, params=query_params(params), headers=req_headers, timeout=timeout_s
+                )
             except TransportTimeout:
                 err = UpstreamTimeout(f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base)
+                outcome = Outcome.TIMEOUT
             except TransportError as exc:
                 err = UpstreamConnectionError(_short(exc), provider=rt.name, endpoint=base)
+                outcome = Outcome.FAILED
             else:
+                scope.pending_endpoint = None
                 elapsed = time.perf_counter() - started
                 status = resp.status
-                ctx.last_endpoint = base
+                scope.last_endpoint = base
+                scope.last_elapsed = elapsed
                 if status < 500:
-                    ep.succeeded(elapsed)
                     return await self._answer(resp, base)
                 err = UpstreamServerError(f"HTTP {status}", provider=rt.name, endpoint=base, status=status)
-            # this endpoint failed: note it and try the provider's next mirror
-            elapsed = time.perf_counter() - started
+                outcome = Outcome.FAILED
+            scope.pending_endpoint = None
+            # this endpoint failed: the attempt charges it to the endpoint, then the next mirror is tried
             last_error = err
-            ep.failed(err, elapsed)
-            ctx.attempts.append(
-                Attempt(
-                    provider=rt.name,
-                    endpoint=base,
-                    outcome="failed",
-                    error=err.message,
-                    latency_ms=round(elapsed * 1000, 3),
-                )
-            )
+            excluded.add(base)
+            report = scope.on_endpoint_failure
+            if report is not None:
+                report(ep, outcome, err.message, time.perf_counter() - started)
+            else:
+                ep.failed(err, time.perf_counter() - started)
         if last_error is None:
-            if tried == 0:
-                raise UpstreamConnectionError(
-                    f"every endpoint's breaker is open ({len(bases)} endpoint(s))", provider=rt.name
-                )
-            raise UpstreamConnectionError("no endpoint answered", provider=rt.name)
-        if len(bases) > 1:
-            last_error.message = f"all {tried} endpoint(s) tried failed; last: {last_error.message}"
+            raise EndpointsUnavailable(
+                f"no endpoint available ({len(bases)} configured: open breakers or already failed)", provider=rt.name
+            )
         raise last_error
 
     async def _answer(self, resp: RawResponse, base: str) -> Response:
         """An endpoint answered below 500: spend nothing more, map 429/418/403/451, or hand it over."""
-        rt = self._ctx.runtime
+        rt = self._scope.runtime
         status = resp.status
         if rt.rate_limit is not None:
             await rt.observe_usage(resp.headers)

@@ -54,6 +54,9 @@ class ProviderInfo:
     :param rate_limit: its request budget, or ``None`` when it publishes none.
     :param description: one line for ``coinrelay plugins`` and the dashboard.
     :param homepage: the API's documentation URL.
+    :param relays: the provider is another coinrelay deployment (like ``render``): the core
+        skips it once a request has passed through ``[relay] max_hops`` deployments, and the
+        plugin forwards ``ctx.next_hops`` in the ``x-coinrelay-hops`` header.
     """
 
     name: str
@@ -66,6 +69,7 @@ class ProviderInfo:
     description: str = ""
     homepage: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    relays: bool = False
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.categories if c not in ALL]

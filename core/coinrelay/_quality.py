@@ -11,11 +11,17 @@ the answer is not returned, the provider's breaker counts a failure, the next on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ._models import OHLCV, OrderBook, Price, Result, Sentiment
+
+if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._config import QualitySettings
+    from ._runtime import ProviderRuntime
 
 _ZERO = Decimal(0)
 
@@ -102,3 +108,51 @@ class PriceBook:
             return []
         horizon = now - self.max_age
         return [p for name, (p, t) in row.items() if name != exclude and t >= horizon]
+
+
+class ResultCheck:
+    """What every result passes before it is cached or returned (the attempt's ``check``).
+
+    Built from ``[quality]``: :func:`problem` (empty answers, stale timestamps) and, with
+    ``consensus_check``, a price too far from the median of other providers' recent prices.
+    A problem found is an ``invalid`` answer blamed on the endpoint that sent it.
+    """
+
+    __slots__ = ("book", "clock", "enabled", "max_age", "max_dev")
+
+    def __init__(self, settings: QualitySettings, clock: Clock) -> None:
+        self.clock = clock
+        self.enabled = settings.enabled
+        self.max_age: dict[str, float] = dict(settings.max_age)
+        self.book: PriceBook | None = PriceBook(settings.reference_age) if settings.consensus_check else None
+        self.max_dev = Decimal(str(settings.max_deviation_pct))
+
+    @property
+    def active(self) -> bool:
+        return self.enabled or bool(self.max_age) or self.book is not None
+
+    def __call__(self, rt: ProviderRuntime, category: str, params: Mapping[str, Any], result: Result) -> str | None:
+        max_age = self.max_age.get(category)
+        if self.enabled or max_age is not None:
+            found = problem(result, self.clock.time(), max_age)
+            if found is not None:
+                return found
+        book = self.book
+        if book is not None and isinstance(result, Price):
+            now = self.clock.monotonic()
+            refs = book.references(result.symbol, result.quote, now, exclude=rt.name)
+            if refs:
+                med = median(refs)
+                dev = deviation_pct(result.price, med)
+                if dev > self.max_dev:
+                    return (
+                        f"price {result.price} is {dev:.2f}% off the median {med} of {len(refs)} other "
+                        f"provider(s) (max {self.max_dev}%)"
+                    )
+            book.record(result.symbol, result.quote, rt.name, result.price, now)
+        return None
+
+    def needs_references(self, params: Mapping[str, Any]) -> bool:
+        """Consensus check: too few recent prices of this pair to judge one answer alone?"""
+        book = self.book
+        return book is not None and len(book.references(params["symbol"], params["quote"], self.clock.monotonic())) < 2

@@ -8,28 +8,40 @@ from typing import Any
 
 from ._breaker import CircuitBreaker
 from ._health import HealthWindow
+from ._outcome import Outcome
 from ._runtime import ProviderRuntime
 from ._state.base import StateBackend
 
 
 class TrafficStats:
-    """Requests, successes, failures and summed latency per ``(provider, category)``."""
+    """Per ``(provider, category)``: attempts by how they ended, and their summed latency.
+
+    A listener of the :class:`~coinrelay._recorder.Recorder` (one record per provider attempt):
+    ``requests`` counts the providers actually asked; ``skipped`` those passed over (breaker
+    open, paused, unconfigured); ``not_served`` the "unsupported"/"not found" answers.
+    """
 
     __slots__ = ("_rows",)
 
     def __init__(self) -> None:
+        #: requests, successes, failures, not_served, skipped, summed latency of requests
         self._rows: dict[tuple[str, str], list[float]] = {}
 
-    def record(self, provider: str, category: str, ok: bool, latency: float) -> None:
+    def record(self, provider: str, category: str, outcome: Outcome, latency: float) -> None:
         row = self._rows.get((provider, category))
         if row is None:
-            row = self._rows[(provider, category)] = [0, 0, 0, 0.0]
+            row = self._rows[(provider, category)] = [0, 0, 0, 0, 0, 0.0]
+        if outcome is Outcome.SKIPPED or outcome is Outcome.CANCELLED:
+            row[4] += 1
+            return
         row[0] += 1
-        if ok:
+        row[5] += latency
+        if outcome is Outcome.OK:
             row[1] += 1
+        elif outcome is Outcome.UNSUPPORTED or outcome is Outcome.NOT_FOUND:
+            row[3] += 1
         else:
             row[2] += 1
-        row[3] += latency
 
     def report(self) -> dict[str, Any]:
         """Per provider and category: counts, mean latency and share of the category's answers."""
@@ -37,18 +49,16 @@ class TrafficStats:
         for (_, category), row in self._rows.items():
             served[category] = served.get(category, 0) + int(row[1])
         per: dict[str, Any] = {}
+        keys = ("requests", "successes", "failures", "not_served", "skipped")
         for (provider, category), row in sorted(self._rows.items()):
-            requests, ok, failed, total_latency = row
-            per.setdefault(provider, {"requests": 0, "successes": 0, "failures": 0, "categories": {}})
-            p = per[provider]
-            p["requests"] += int(requests)
-            p["successes"] += int(ok)
-            p["failures"] += int(failed)
+            p = per.setdefault(provider, {**dict.fromkeys(keys, 0), "categories": {}})
+            counts = {k: int(v) for k, v in zip(keys, row, strict=False)}
+            for k, v in counts.items():
+                p[k] += v
+            requests, ok = counts["requests"], counts["successes"]
             p["categories"][category] = {
-                "requests": int(requests),
-                "successes": int(ok),
-                "failures": int(failed),
-                "mean_latency_ms": round(total_latency / requests * 1000, 3) if requests else None,
+                **counts,
+                "mean_latency_ms": round(row[5] / requests * 1000, 3) if requests else None,
                 "share": round(ok / served[category], 4) if served.get(category) else 0.0,
             }
         return {"providers": per, "served": served}

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
 from ._clock import Clock
@@ -25,12 +25,12 @@ from ._state.base import StateBackend
 from ._symbols import SymbolMapper
 from ._transport import Transport
 
-if TYPE_CHECKING:
-    from ._relay import Relay
-
 log = logging.getLogger("coinrelay.relay")
 
 HookFn = Callable[..., Awaitable[Any]]
+#: ``fetch(caller_category, category, hops, deadline_seconds, params)``: another category
+#: through the relay's chain, for ``ctx.fetch``.
+FetchFn = Callable[[str, str, int, float, Mapping[str, Any]], Awaitable[Any]]
 
 
 def breaker_policy(settings: BreakerSettings) -> BreakerPolicy:
@@ -86,7 +86,8 @@ class ProviderRuntime:
         transport: Transport,
         state: StateBackend,
         clock: Clock,
-        relay: Relay,
+        fetch: FetchFn,
+        owner: object = None,
         on_breaker_change: Callable[[BreakerStateChanged], None] | None,
     ) -> None:
         self.name = info.name
@@ -96,7 +97,12 @@ class ProviderRuntime:
         self.transport = transport
         self.state = state
         self.clock = clock
-        self.relay = relay
+        #: ``ctx.fetch``'s door into the relay (a function, not the relay: the plugin API stays narrow).
+        self.fetch = fetch
+        #: The relay, for the deprecated ``ctx.relay`` only.
+        self.owner = owner
+        #: Another coinrelay deployment: skipped past ``[relay] max_hops`` (the loop guard).
+        self.relays = bool(info.relays)
         self.priority = settings.priority if settings.priority is not None else info.priority
         self.endpoints: list[str] = (
             list(settings.endpoints) if settings.endpoints is not None else [e.rstrip("/") for e in info.endpoints]
@@ -144,6 +150,12 @@ class ProviderRuntime:
             )
         return ep
 
+    def endpoint_available(self) -> bool:
+        """Could a call reach one of the configured endpoints now (an endpoint breaker lets it)?"""
+        if not self.endpoints:
+            return True  # a local provider (technical), or unconfigured (reported elsewhere)
+        return any(self.endpoint_state(base).breaker.is_available() for base in self.endpoints)
+
     def endpoint_states(self) -> list[EndpointState]:
         """Every endpoint used so far: the configured ones, then any a plugin chose per call."""
         return list(self._endpoints.values())
@@ -156,7 +168,15 @@ class ProviderRuntime:
             if endpoint is None and new == "open" and self._opened is not None:
                 self._opened.set()  # wake calls still waiting on this provider (hedged walk)
                 self._opened = None
-            log.info("breaker %s%s: %s -> %s (%s)", name, f"@{endpoint}" if endpoint else "", old, new, rec.reason)
+            log.log(
+                logging.WARNING if new == "open" else logging.INFO,
+                "breaker %s%s: %s -> %s (%s)",
+                name,
+                f"@{endpoint}" if endpoint else "",
+                old,
+                new,
+                rec.reason,
+            )
             notify = self._on_breaker_change
             if notify is not None:
                 notify(

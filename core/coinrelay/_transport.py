@@ -86,6 +86,12 @@ class AiohttpTransport:
         )
         return self._session
 
+    async def start(self) -> None:
+        """Open the session now: importing aiohttp and building its TLS context cost ~0.1-0.4 s
+        that the first request would otherwise be billed as provider latency."""
+        if self._session is None:
+            self._open()
+
     async def get(
         self, url: str, *, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: float
     ) -> RawResponse:

@@ -18,7 +18,7 @@ from typing import Any
 
 from coinrelay import NotSupported, Price, ProviderInfo, RateLimit, Relay, hookimpl
 from coinrelay._clock import SYSTEM_CLOCK, Clock
-from coinrelay._config import ProviderSettings, Settings
+from coinrelay._config import CacheSettings, ProviderSettings, Settings
 from coinrelay._parsing import field, from_s, num
 from coinrelay.testing import FakeUpstream, Reply
 from coinrelay.testing.upstream import Request
@@ -110,7 +110,7 @@ def make_relay(
     *,
     clock: Clock = SYSTEM_CLOCK,
     timeout: float = 2.0,
-    cache: bool = False,
+    cache: bool | CacheSettings = False,
     plugins: dict[str, Any] | None = None,
     provider_extra: dict[str, dict[str, Any]] | None = None,
     **settings: Any,
@@ -121,7 +121,10 @@ def make_relay(
         for name, up in upstreams.items()
     }
     s = Settings(providers=providers, chains={"price": chain or list(upstreams)}, **settings)
-    s.cache.enabled = cache
+    if isinstance(cache, CacheSettings):
+        s.cache = cache
+    else:
+        s.cache.enabled = cache
     mods = plugins or {}
     pl = [(name, mods.get(name) or price_plugin(name)) for name in upstreams]
     return Relay(s, plugins=pl, load_entry_points=False, clock=clock)

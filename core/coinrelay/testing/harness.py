@@ -14,6 +14,7 @@ from .._models import Result
 from .._relay import Relay
 from .._requests import validate
 from .._runtime import ProviderRuntime
+from .._scope import AttemptScope
 
 
 class ProviderHarness:
@@ -59,7 +60,8 @@ class ProviderHarness:
         return self.relay.providers[self.name]
 
     def context(self, category: str, *, timeout: float = 10.0, hops: int = 0) -> ProviderContext:
-        return ProviderContext(self.runtime, category, time.monotonic() + timeout, hops=hops)
+        """A ``ctx`` for one direct call of ``fetch_<category>`` (``timeout`` seconds, ``hops`` passed)."""
+        return ProviderContext(AttemptScope(self.runtime, category, time.monotonic() + timeout, hops=hops))
 
     async def call(self, category: str, *, hops: int = 0, **params: Any) -> Result | None:
         """Call ``fetch_<category>`` with validated ``params``; exceptions propagate.

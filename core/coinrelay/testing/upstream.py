@@ -147,12 +147,16 @@ class FakeUpstream:
         for task in rest:
             task.cancel()
         await asyncio.gather(*rest, return_exceptions=True)
+        for w in list(self._writers):  # a handler cancelled before its first step closed nothing
+            _abort(w)
+        self._writers.clear()
+        await asyncio.sleep(0)  # let the transports' close callbacks run
 
     async def _listen(self) -> None:
         if self._server is not None:
             return
         self._accepting = True
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
@@ -191,14 +195,18 @@ class FakeUpstream:
 
     # -- serving -------------------------------------------------------------------
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Called synchronously as a connection is made: it is tracked from its first moment,
+        so that stopping the server can close it even before its handler task has run."""
         if not self._accepting:  # accepted while going down: refuse it like a closed port would
             _abort(writer)
             return
         self._writers.add(writer)
+        task = self._loop.create_task(self._handle(reader, writer))
+        self._handlers.add(task)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
         try:
             while True:
                 try:

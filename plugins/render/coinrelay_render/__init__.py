@@ -3,7 +3,8 @@
 It calls the remote's ``GET /api/v1/<category>`` for every fetched category (price,
 ohlcv, volume, orderbook, metadata, news, sentiment) and sends ``x-coinrelay-hops``
 (one more than this request has passed through) so two deployments never call each
-other in a loop: past ``[relay] max_hops`` it refuses without sending (``NotConfigured``).
+other in a loop: it declares itself a relaying provider (``relays=True``), so past ``[relay]
+max_hops`` the core skips it without sending anything.
 
 It has no default endpoint: until ``providers.render.endpoints`` is set, the relay
 reports it unconfigured and skips it. The result's ``source`` names this hop
@@ -64,6 +65,7 @@ def provider_info() -> ProviderInfo:
         credentials=("api_key",),
         description="another coinrelay deployment (GET /api/v1/<category>), hop-guarded last resort",
         extra={"options": ()},
+        relays=True,
     )
 
 

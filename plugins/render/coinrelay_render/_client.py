@@ -26,22 +26,6 @@ from coinrelay.plugin import HOP_HEADER, NotConfigured, NotSupported, ProviderCo
 API_PREFIX = "/api/v1/"
 
 
-def next_hop(ctx: ProviderContext) -> int:
-    """The hop count to send: one more than this request has passed through.
-
-    :raises NotConfigured: the count would exceed ``[relay] max_hops`` (nothing is sent).
-    """
-    hop = ctx.hops + 1
-    limit = ctx.relay.settings.relay.max_hops
-    if hop > limit:
-        raise NotConfigured(
-            f"hop limit reached: this request already passed through {ctx.hops} coinrelay deployment(s) "
-            f"and relay.max_hops is {limit}; not forwarding it again (loop guard)",
-            provider=ctx.name,
-        )
-    return hop
-
-
 def headers(ctx: ProviderContext, hop: int) -> dict[str, str]:
     """The hop header, and ``authorization: Bearer <api_key>`` when a key is configured."""
     out = {HOP_HEADER: str(hop)}
@@ -58,8 +42,7 @@ def query(params: Mapping[str, Any]) -> dict[str, str]:
 
 async def get(ctx: ProviderContext, category: str, params: Mapping[str, Any]) -> Response:
     """``GET /api/v1/<category>`` on the remote; a 2xx response, else the mapped error."""
-    hop = next_hop(ctx)
-    resp = await ctx.http.get(API_PREFIX + category, params=query(params), headers=headers(ctx, hop))
+    resp = await ctx.http.get(API_PREFIX + category, params=query(params), headers=headers(ctx, ctx.next_hops))
     status = resp.status_code
     if resp.is_success:
         return resp

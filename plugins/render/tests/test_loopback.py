@@ -6,6 +6,7 @@ public URL to record): the loopback :class:`FakeUpstream` is the real-HTTP test 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -98,11 +99,17 @@ async def test_api_key_is_sent_as_bearer(remote: FakeUpstream) -> None:
 
 
 async def test_hop_limit_reached_sends_nothing(remote: FakeUpstream) -> None:
-    async with harness(remote) as h:
-        assert h.relay.settings.relay.max_hops == 2
-        with pytest.raises(NotConfigured, match=r"hop limit reached.*passed through 2 .*max_hops is 2"):
-            await call(h, "price", hops=2, symbol="BTC", quote="USD")
+    # The guard is the core's: render declares relays=True, and the relay skips it at max_hops.
+    assert coinrelay_render.provider_info().relays
+    settings = Settings(providers={"render": ProviderSettings(endpoints=[remote.url])})
+    async with Relay(settings, plugins=[("render", coinrelay_render)], load_entry_points=False) as relay:
+        assert relay.settings.relay.max_hops == 2
+        with pytest.raises(AllProvidersFailed) as info:
+            await relay.fetch("price", hops=2, symbol="BTC", quote="USD")
     assert remote.count() == 0
+    [attempt] = info.value.attempts
+    assert attempt.outcome == "skipped"
+    assert re.search(r"hop limit reached.*passed through 2 .*max_hops is 2", attempt.error or "")
 
 
 async def test_two_deployments_forwarding_to_each_other_stop_at_max_hops(remote: FakeUpstream) -> None:

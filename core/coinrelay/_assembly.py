@@ -1,0 +1,125 @@
+"""Building a relay's parts from its settings: the state backend and one runtime per provider."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._config import ProviderSettings, Settings
+from ._errors import ConfigError
+from ._plugins import PluginStatus, hook_function
+from ._provider import ProviderInfo
+from ._runtime import FetchFn, ProviderRuntime
+from ._state.memory import MemoryState
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from ._clock import Clock
+    from ._events import BreakerStateChanged
+    from ._state.base import StateBackend
+    from ._transport import Transport
+
+log = logging.getLogger("coinrelay.relay")
+
+
+def make_state(settings: Settings, clock: Clock) -> StateBackend:
+    """The state backend ``[state]`` asks for: in memory, or Redis (the ``redis`` extra)."""
+    if settings.state.backend == "memory":
+        return MemoryState(clock, max_cache_entries=settings.cache.max_entries)
+    try:
+        from ._state.redis import RedisState
+    except ImportError as exc:
+        raise ConfigError(
+            f"the redis backend needs the 'redis' extra (pip install 'coinrelay[redis]'): {exc}",
+            file=settings.source_path,
+            key="state.backend",
+            allowed="memory, redis",
+        ) from exc
+    return RedisState(settings.state, clock, max_cache_entries=settings.cache.max_entries)
+
+
+def build_providers(
+    settings: Settings,
+    pm: pluggy.PluginManager,
+    statuses: list[PluginStatus],
+    *,
+    transport: Transport,
+    state: StateBackend,
+    clock: Clock,
+    fetch: FetchFn,
+    owner: object,
+    on_breaker_change: Callable[[BreakerStateChanged], None],
+) -> dict[str, ProviderRuntime]:
+    """One :class:`ProviderRuntime` per loaded provider plugin (listener-only plugins have none).
+
+    A plugin whose ``provider_info`` raises, or that declares a category without its fetch
+    hook, is marked ``failed`` in ``statuses`` and left out (never fatal).
+    """
+    providers: dict[str, ProviderRuntime] = {}
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        info_impl = hook_function(pm, "provider_info", name)
+        if info_impl is None:
+            continue  # a listener-only plugin
+        try:
+            info = info_impl[0]()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not fatal
+            _mark_failed(statuses, name, f"provider_info raised {type(exc).__name__}: {exc}")
+            continue
+        if info.name != name:
+            log.warning("plugin %r describes itself as %r; using the entry-point name", name, info.name)
+        impls = {}
+        for category in info.categories:
+            impl = hook_function(pm, f"fetch_{category}", name)
+            if impl is None:
+                _mark_failed(statuses, name, f"declares category {category!r} but has no fetch_{category} hook")
+                continue
+            impls[category] = impl
+        for st in statuses:
+            if st.name == name:  # what it declares, not every fetch_* function it happens to define
+                st.categories = sorted(info.categories)
+        psettings = settings.provider(name)
+        check_options(settings, name, info, psettings)
+        providers[name] = ProviderRuntime(
+            info=info,
+            settings=psettings,
+            breaker_settings=settings.breaker_for(name),
+            impls=impls,
+            transport=transport,
+            state=state,
+            clock=clock,
+            fetch=fetch,
+            owner=owner,
+            on_breaker_change=on_breaker_change,
+        )
+    for name in settings.providers:
+        if name not in providers and not any(s.name == name for s in statuses):
+            log.warning("config names provider %r, which is not installed", name)
+    return providers
+
+
+def check_options(settings: Settings, name: str, info: ProviderInfo, psettings: ProviderSettings) -> None:
+    """Refuse keys of ``[providers.<name>]`` that are neither core keys nor the plugin's own options."""
+    options: Any = info.extra.get("options", ())
+    allowed = set(info.credentials) | (set(options) if isinstance(options, (list, tuple, set)) else set())
+    unknown = sorted(set(psettings.options()) - allowed)
+    if unknown:
+        core = ", ".join(k for k in ProviderSettings.model_fields)
+        extra = ", ".join(sorted(allowed))
+        raise ConfigError(
+            "unknown key",
+            file=settings.source_path,
+            key=f"providers.{name}.{unknown[0]}",
+            allowed=core + (f", {extra}" if extra else ""),
+        )
+
+
+def _mark_failed(statuses: list[PluginStatus], name: str, error: str) -> None:
+    log.warning("plugin %r: %s", name, error)
+    for st in statuses:
+        if st.name == name:
+            st.status = "failed"
+            st.error = error
