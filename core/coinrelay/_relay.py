@@ -29,7 +29,7 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from ._breaker import CLOSED
-from ._categories import ALL
+from ._categories import ALL, FieldView
 from ._chains import Tier, build_chains
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import ProviderSettings, Settings, load_settings
@@ -49,25 +49,11 @@ from ._errors import (
     UpstreamTimeout,
 )
 from ._events import CallFinished, FailoverHappened, RequestFinished
+from ._generated import RelayMethods
 from ._hedging import HedgePolicy
-from ._models import (
-    OHLCV,
-    RESULT_TYPES,
-    Attempt,
-    Metadata,
-    News,
-    OrderBook,
-    Prediction,
-    Price,
-    Result,
-    Sentiment,
-    Social,
-    Source,
-    Technical,
-    Volume,
-)
+from ._models import RESULT_TYPES, Attempt, Price, Result, Source
 from ._outcome import Outcome
-from ._plugins import hook_function, make_plugin_manager, notifier
+from ._plugins import load_providers, make_plugin_manager, notifier
 from ._provider import ProviderInfo
 from ._quality import PriceBook, deviation_pct, median, problem
 from ._report import TrafficStats, provider_health
@@ -146,22 +132,11 @@ class _Deadline:
         return self._task.uncancel() <= self._cancelling and cancelled
 
 
-#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
-PROBE_PARAMS: dict[str, dict[str, Any]] = {
-    "price": {"symbol": "BTC"},
-    "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
-    "volume": {"symbol": "BTC"},
-    "orderbook": {"symbol": "BTC", "depth": 5},
-    "metadata": {"symbol": "BTC"},
-    "news": {"limit": 1},
-    "sentiment": {"limit": 1},
-    "technical": {"symbol": "BTC", "interval": "1d", "limit": 35},
-    "prediction": {"symbol": "BTC"},
-    "social": {"symbol": "BTC"},
-}
+#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults): each spec's ``probe``.
+PROBE_PARAMS: Mapping[str, Mapping[str, Any]] = FieldView("probe")
 
 
-class Relay:
+class Relay(RelayMethods):
     """Crypto market data from a failover chain of provider plugins.
 
     Use as an async context manager (it owns one shared HTTP connection pool)::
@@ -256,36 +231,15 @@ class Relay:
 
     def _build_providers(self) -> None:
         settings = self.settings
-        for name, plugin in self.pm.list_name_plugin():
-            if plugin is None:
-                continue
-            info_impl = hook_function(self.pm, "provider_info", name)
-            if info_impl is None:
-                continue  # a listener-only plugin
-            try:
-                info = info_impl[0]()
-            except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not fatal
-                self._mark_failed(name, f"provider_info raised {type(exc).__name__}: {exc}")
-                continue
-            if info.name != name:
-                log.warning("plugin %r describes itself as %r; using the entry-point name", name, info.name)
-            impls = {}
-            for category in info.categories:
-                impl = hook_function(self.pm, f"fetch_{category}", name)
-                if impl is None:
-                    self._mark_failed(name, f"declares category {category!r} but has no fetch_{category} hook")
-                    continue
-                impls[category] = impl
-            for st in self.plugin_statuses:
-                if st.name == name:  # what it declares, not every fetch_* function it happens to define
-                    st.categories = sorted(info.categories)
+        for plugin in load_providers(self.pm, self.plugin_statuses):
+            name, info = plugin.name, plugin.info
             psettings = settings.provider(name)
             self._check_options(name, info, psettings)
             self.providers[name] = ProviderRuntime(
                 info=info,
                 settings=psettings,
                 breaker_settings=settings.breaker_for(name),
-                impls=impls,
+                impls=plugin.impls,
                 transport=self.transport,
                 state=self.state,
                 clock=self.clock,
@@ -309,13 +263,6 @@ class Relay:
                 key=f"providers.{name}.{unknown[0]}",
                 allowed=core + (f", {extra}" if extra else ""),
             )
-
-    def _mark_failed(self, name: str, error: str) -> None:
-        log.warning("plugin %r: %s", name, error)
-        for st in self.plugin_statuses:
-            if st.name == name:
-                st.status = "failed"
-                st.error = error
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -351,53 +298,8 @@ class Relay:
         """What ``coinrelay plugins`` prints."""
         return [s.as_dict() for s in self.plugin_statuses]
 
-    # -- the public API: one method per category ------------------------------------
-
-    async def price(self, symbol: str, quote: str = "USD", **kw: Any) -> Price:
-        """Last price of ``symbol`` in ``quote``."""
-        return await self.fetch("price", symbol=symbol, quote=quote, **kw)  # type: ignore[return-value]
-
-    async def ohlcv(self, symbol: str, quote: str = "USD", interval: str = "1h", limit: int = 100, **kw: Any) -> OHLCV:
-        """The newest ``limit`` candles, oldest first."""
-        return await self.fetch(  # type: ignore[return-value]
-            "ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw
-        )
-
-    async def volume(self, symbol: str, quote: str = "USD", **kw: Any) -> Volume:
-        """24h volume and change."""
-        return await self.fetch("volume", symbol=symbol, quote=quote, **kw)  # type: ignore[return-value]
-
-    async def orderbook(self, symbol: str, quote: str = "USD", depth: int = 20, **kw: Any) -> OrderBook:
-        """Order book, ``depth`` levels per side."""
-        return await self.fetch("orderbook", symbol=symbol, quote=quote, depth=depth, **kw)  # type: ignore[return-value]
-
-    async def metadata(self, symbol: str, **kw: Any) -> Metadata:
-        """Name, rank, supply, market cap, links."""
-        return await self.fetch("metadata", symbol=symbol, **kw)  # type: ignore[return-value]
-
-    async def news(self, symbol: str | None = None, limit: int = 10, **kw: Any) -> News:
-        """Newest articles (about ``symbol``, or all)."""
-        return await self.fetch("news", symbol=symbol, limit=limit, **kw)  # type: ignore[return-value]
-
-    async def sentiment(self, limit: int = 1, **kw: Any) -> Sentiment:
-        """Fear-and-greed index with ``limit`` readings of history."""
-        return await self.fetch("sentiment", limit=limit, **kw)  # type: ignore[return-value]
-
-    async def technical(
-        self, symbol: str, quote: str = "USD", interval: str = "1d", limit: int = 200, **kw: Any
-    ) -> Technical:
-        """SMA, EMA, RSI, MACD and Bollinger bands computed from ``ohlcv``."""
-        return await self.fetch(  # type: ignore[return-value]
-            "technical", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw
-        )
-
-    async def prediction(self, symbol: str, quote: str = "USD", horizon: str = "1d", **kw: Any) -> Prediction:
-        """A price prediction (needs a third-party provider)."""
-        return await self.fetch("prediction", symbol=symbol, quote=quote, horizon=horizon, **kw)  # type: ignore[return-value]
-
-    async def social(self, symbol: str, **kw: Any) -> Social:
-        """Social-media activity (needs a third-party provider)."""
-        return await self.fetch("social", symbol=symbol, **kw)  # type: ignore[return-value]
+    # -- the public API: one method per category, ``relay.price(...)``, generated from the category
+    # declarations into ``_generated.RelayMethods`` (``make generate``).
 
     # -- the pipeline ---------------------------------------------------------------
 
