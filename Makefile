@@ -39,7 +39,7 @@ typecheck: $(STAMP)
 # Rewrite what is generated from the category declarations (core/coinrelay/_categories.py):
 # core/coinrelay/_generated.py and the marked blocks of docs/. tests/test_categories.py checks them.
 generate: $(STAMP)
-	$(BIN)/python -m coinrelay._methods
+	$(BIN)/python scripts/generate.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)

@@ -1,6 +1,6 @@
 """The per-category methods of ``Relay`` and ``SyncRelay``: GENERATED, do not edit.
 
-Written by ``make generate`` (``python -m coinrelay._methods``) from the category
+Written by ``make generate`` (``python scripts/generate.py``) from the category
 declarations in ``coinrelay/_categories.py``; ``tests/test_categories.py`` checks it is
 current. A category registered at run time gets the same method on first use.
 """

@@ -7,7 +7,7 @@ what a hand-written method would give them:
 * the built-in categories' methods are written to ``_generated.py`` (the mixins
   :class:`~coinrelay._generated.RelayMethods` and :class:`~coinrelay._generated.SyncRelayMethods`
   that ``Relay`` and ``SyncRelay`` inherit) by ``make generate``
-  (``python -m coinrelay._methods``); ``tests/test_categories.py`` fails, naming that
+  (``python scripts/generate.py``); ``tests/test_categories.py`` fails, naming that
   command, when the file is stale;
 * a category registered at run time (:func:`~coinrelay._catalog.register_category`) gets the
   same method, compiled from the same source on first use, through ``__getattr__`` (with its
@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import json
 import linecache
-import sys
 import textwrap
 from pathlib import Path
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, cast
 
-from ._catalog import _REGISTRY, CategorySpec
+from ._catalog import _BUILTIN, _REGISTRY, CategorySpec
 from ._params import Param
 
 GENERATED = Path(__file__).with_name("_generated.py")
-GENERATE_COMMAND = "make generate  (or: python -m coinrelay._methods)"
+GENERATE_COMMAND = "make generate  (or: python scripts/generate.py)"
 
 _RAISES = """\
 :raises InvalidRequest: a bad parameter (named).
@@ -159,7 +158,7 @@ class SyncRelayFallback(_CategoryFallback):
 _HEADER = '''\
 """The per-category methods of ``Relay`` and ``SyncRelay``: GENERATED, do not edit.
 
-Written by ``make generate`` (``python -m coinrelay._methods``) from the category
+Written by ``make generate`` (``python scripts/generate.py``) from the category
 declarations in ``coinrelay/_categories.py``; ``tests/test_categories.py`` checks it is
 current. A category registered at run time gets the same method on first use.
 """
@@ -191,8 +190,8 @@ class RelayMethods(RelayFallback):
 
 
 def render_module(specs: list[CategorySpec] | None = None) -> str:
-    """The text of ``_generated.py`` for ``specs`` (default: every registered category)."""
-    specs = list(_REGISTRY.values()) if specs is None else specs
+    """The text of ``_generated.py`` for ``specs`` (default: the built-in categories)."""
+    specs = [s for s in _REGISTRY.values() if s.name in _BUILTIN] if specs is None else specs
     names = {s.result.__name__ for s in specs} | {"Result"}
     models = "\n".join(f"    {n}," for n in sorted(names, key=lambda n: (not n.isupper(), n)))
     out = _HEADER.format(models=models)
@@ -201,20 +200,6 @@ def render_module(specs: list[CategorySpec] | None = None) -> str:
     out += ' category."""\n\n    __slots__ = ()\n\n'
     out += "\n".join(method_source(s, sync=True) for s in specs)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write ``_generated.py`` (``--check``: only say whether it is current)."""
-    args = sys.argv[1:] if argv is None else argv
-    text = render_module()
-    current = GENERATED.read_text(encoding="utf-8") if GENERATED.exists() else ""
-    if "--check" in args:
-        print("up to date" if current == text else f"stale: run {GENERATE_COMMAND}")
-        return 0 if current == text else 1
-    if current != text:
-        GENERATED.write_text(text, encoding="utf-8")
-        print(f"wrote {GENERATED}")
-    return 0
 
 
 __all__ = [
@@ -227,6 +212,3 @@ __all__ = [
     "param_doc",
     "render_module",
 ]
-
-if __name__ == "__main__":  # pragma: no cover - the generator's command line
-    raise SystemExit(main())

@@ -257,15 +257,21 @@ def _param_help(p: Param) -> str:
 
 
 def _make_category_command(spec: CategorySpec) -> click.Command:
-    """``coinrelay <category>``: SYMBOL argument (where the category has one), then its parameters."""
+    """``coinrelay <category>``: its leading ticker as an argument (``SYMBOL``), then its parameters as options.
+
+    An optional leading ticker (news' ``symbol``) is also an option (``news BTC`` and
+    ``news --symbol BTC`` are the same).
+    """
     category = spec.name
+    first = spec.params[0] if spec.params and spec.params[0].symbol else None
+    alias = f"{first.name}_opt" if first is not None and not first.required else None
 
     def callback(config: str | None, sandbox: bool, as_json: bool, **given: Any) -> None:
-        if "symbol_opt" in given:  # news: ``news BTC`` and ``news --symbol BTC`` are the same
-            opt = given.pop("symbol_opt")
-            if opt is not None and given.get("symbol") is not None and opt != given["symbol"]:
-                raise InvalidRequest("symbol", f"given twice with different values ({given['symbol']!r} and {opt!r})")
-            given["symbol"] = given.get("symbol") or opt
+        if first is not None and alias is not None:
+            opt, arg = given.pop(alias), given.get(first.name)
+            if opt is not None and arg is not None and opt != arg:
+                raise InvalidRequest(first.name, f"given twice with different values ({arg!r} and {opt!r})")
+            given[first.name] = arg or opt
         params = {k: v for k, v in given.items() if v is not None}
         spec.validate(params)  # bad input fails before any config or network work
         with _settings(config, sandbox) as settings:
@@ -278,23 +284,23 @@ def _make_category_command(spec: CategorySpec) -> click.Command:
     params: list[click.Parameter] = []
     for p in spec.params:
         kind = ParamType(p)
-        if p.name == "symbol":
-            metavar = "SYMBOL" if p.required else "[SYMBOL]"
-            params.append(click.Argument(["symbol"], type=kind, required=p.required, metavar=metavar))
-            if not p.required:
-                params.append(click.Option(["--symbol", "symbol_opt"], type=kind, metavar="SYMBOL", help=p.help))
-        else:
-            params.append(
-                click.Option(
-                    [f"--{p.name}", p.name],
-                    type=kind,
-                    default=p.default,
-                    show_default=p.default is not None,
-                    required=p.required,
-                    metavar=_metavar(p),
-                    help=_param_help(p),
-                )
+        if p is first:
+            metavar = p.name.upper() if p.required else f"[{p.name.upper()}]"
+            params.append(click.Argument([p.name], type=kind, required=p.required, metavar=metavar))
+            if alias is not None:
+                params.append(click.Option([f"--{p.name}", alias], type=kind, metavar=p.name.upper(), help=p.help))
+            continue
+        params.append(
+            click.Option(
+                [f"--{p.name}", p.name],
+                type=kind,
+                default=p.default,
+                show_default=p.default is not None,
+                required=p.required,
+                metavar=_metavar(p),
+                help=_param_help(p),
             )
+        )
     params.append(_CONFIG_OPTION())
     params.append(_SANDBOX_OPTION())
     params.append(_JSON_OPTION())
