@@ -63,8 +63,11 @@ class CategorySpec:
     probe: Mapping[str, Any] = field(default_factory=dict)
     computed: bool = False
     third_party: bool = False
+    #: The parameter names (derived).
+    names: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "names", frozenset(p.name for p in self.params))
         name = self.name
         if not (name.isidentifier() and name.isascii() and name.islower()) or name.startswith("_"):
             raise ValueError(f"category name {name!r}: use a lowercase ASCII identifier")
@@ -103,12 +106,12 @@ class CategorySpec:
 
     def validate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """``given`` checked and normalised, every parameter present; raises ``InvalidRequest`` naming one."""
-        params = self.params
-        for key in given:
-            if not any(p.name == key for p in params):
-                allowed = ", ".join(p.name for p in params) or "none"
-                raise InvalidRequest(key, f"not a parameter of {self.name}; allowed: {allowed}")
-        return {p.name: p.check(given.get(p.name)) for p in params}
+        if not self.names.issuperset(given):
+            key = next(k for k in given if k not in self.names)
+            allowed = ", ".join(p.name for p in self.params) or "none"
+            raise InvalidRequest(key, f"not a parameter of {self.name}; allowed: {allowed}")
+        get = given.get
+        return {p.name: p.check(get(p.name)) for p in self.params}
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ current. A category registered at run time gets the same method on first use.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from ._methods import RelayFallback, SyncRelayFallback
 from ._models import (
@@ -61,7 +61,7 @@ class RelayMethods(RelayFallback):
             quote=quote,
             **kw,
         )
-        return cast("Price", result)
+        return result  # type: ignore[return-value]
 
     async def ohlcv(
         self: _AsyncFetch,
@@ -93,7 +93,7 @@ class RelayMethods(RelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("OHLCV", result)
+        return result  # type: ignore[return-value]
 
     async def volume(
         self: _AsyncFetch,
@@ -118,7 +118,7 @@ class RelayMethods(RelayFallback):
             quote=quote,
             **kw,
         )
-        return cast("Volume", result)
+        return result  # type: ignore[return-value]
 
     async def orderbook(
         self: _AsyncFetch,
@@ -146,7 +146,7 @@ class RelayMethods(RelayFallback):
             depth=depth,
             **kw,
         )
-        return cast("OrderBook", result)
+        return result  # type: ignore[return-value]
 
     async def metadata(
         self: _AsyncFetch,
@@ -168,7 +168,7 @@ class RelayMethods(RelayFallback):
             symbol=symbol,
             **kw,
         )
-        return cast("Metadata", result)
+        return result  # type: ignore[return-value]
 
     async def news(
         self: _AsyncFetch,
@@ -194,7 +194,7 @@ class RelayMethods(RelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("News", result)
+        return result  # type: ignore[return-value]
 
     async def sentiment(
         self: _AsyncFetch,
@@ -216,7 +216,7 @@ class RelayMethods(RelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("Sentiment", result)
+        return result  # type: ignore[return-value]
 
     async def technical(
         self: _AsyncFetch,
@@ -248,7 +248,7 @@ class RelayMethods(RelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("Technical", result)
+        return result  # type: ignore[return-value]
 
     async def prediction(
         self: _AsyncFetch,
@@ -276,7 +276,7 @@ class RelayMethods(RelayFallback):
             horizon=horizon,
             **kw,
         )
-        return cast("Prediction", result)
+        return result  # type: ignore[return-value]
 
     async def social(
         self: _AsyncFetch,
@@ -298,7 +298,7 @@ class RelayMethods(RelayFallback):
             symbol=symbol,
             **kw,
         )
-        return cast("Social", result)
+        return result  # type: ignore[return-value]
 
 
 class SyncRelayMethods(SyncRelayFallback):
@@ -329,7 +329,7 @@ class SyncRelayMethods(SyncRelayFallback):
             quote=quote,
             **kw,
         )
-        return cast("Price", result)
+        return result  # type: ignore[return-value]
 
     def ohlcv(
         self: _SyncFetch,
@@ -361,7 +361,7 @@ class SyncRelayMethods(SyncRelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("OHLCV", result)
+        return result  # type: ignore[return-value]
 
     def volume(
         self: _SyncFetch,
@@ -386,7 +386,7 @@ class SyncRelayMethods(SyncRelayFallback):
             quote=quote,
             **kw,
         )
-        return cast("Volume", result)
+        return result  # type: ignore[return-value]
 
     def orderbook(
         self: _SyncFetch,
@@ -414,7 +414,7 @@ class SyncRelayMethods(SyncRelayFallback):
             depth=depth,
             **kw,
         )
-        return cast("OrderBook", result)
+        return result  # type: ignore[return-value]
 
     def metadata(
         self: _SyncFetch,
@@ -436,7 +436,7 @@ class SyncRelayMethods(SyncRelayFallback):
             symbol=symbol,
             **kw,
         )
-        return cast("Metadata", result)
+        return result  # type: ignore[return-value]
 
     def news(
         self: _SyncFetch,
@@ -462,7 +462,7 @@ class SyncRelayMethods(SyncRelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("News", result)
+        return result  # type: ignore[return-value]
 
     def sentiment(
         self: _SyncFetch,
@@ -484,7 +484,7 @@ class SyncRelayMethods(SyncRelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("Sentiment", result)
+        return result  # type: ignore[return-value]
 
     def technical(
         self: _SyncFetch,
@@ -516,7 +516,7 @@ class SyncRelayMethods(SyncRelayFallback):
             limit=limit,
             **kw,
         )
-        return cast("Technical", result)
+        return result  # type: ignore[return-value]
 
     def prediction(
         self: _SyncFetch,
@@ -544,7 +544,7 @@ class SyncRelayMethods(SyncRelayFallback):
             horizon=horizon,
             **kw,
         )
-        return cast("Prediction", result)
+        return result  # type: ignore[return-value]
 
     def social(
         self: _SyncFetch,
@@ -566,4 +566,4 @@ class SyncRelayMethods(SyncRelayFallback):
             symbol=symbol,
             **kw,
         )
-        return cast("Social", result)
+        return result  # type: ignore[return-value]

@@ -122,14 +122,14 @@ class Param:
 
         ``None`` means "not given": the default, or ``None`` for an optional parameter.
         """
-        if value is None or (self.optional and value == ""):
+        if value is None or (value == "" and not self.required and self.default is None):
             if self.required:
                 raise InvalidRequest(self.name, "is required")
             return self.default
-        if self.type is int:
-            return self._check_int(value)
         if self.symbol:
             return check_ticker(value, self.name)
+        if self.type is int:
+            return self._check_int(value)
         if not isinstance(value, str):
             raise InvalidRequest(self.name, f"expected a string, got {type(value).__name__}")
         if self.choices is not None and value not in self.choices:

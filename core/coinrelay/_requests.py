@@ -50,7 +50,7 @@ def prepare(category: str, given: Mapping[str, Any]) -> tuple[dict[str, Any], st
     (keyed by the category's spec, so a re-registered category is validated afresh); the
     returned dict is a fresh copy each time. Raises like :func:`validate`.
     """
-    spec = get(category)
+    spec = _REGISTRY.get(category) or get(category)  # get() raises naming the categories
     if not _PLAIN.issuperset(map(type, given.values())):
         clean = spec.validate(given)
         return clean, cache_key(category, clean)
