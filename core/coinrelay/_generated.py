@@ -48,8 +48,10 @@ class RelayMethods(RelayFallback):
 
         The ``price`` category through its failover chain, like ``fetch("price", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -75,8 +77,10 @@ class RelayMethods(RelayFallback):
 
         The ``ohlcv`` category through its failover chain, like ``fetch("ohlcv", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param interval: candle interval (one of: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d,
             1w, 1M; default ``1h``).
         :param limit: number of candles (an integer from 1 to 1000; default ``100``).
@@ -105,8 +109,10 @@ class RelayMethods(RelayFallback):
 
         The ``volume`` category through its failover chain, like ``fetch("volume", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -131,8 +137,10 @@ class RelayMethods(RelayFallback):
 
         The ``orderbook`` category through its failover chain, like ``fetch("orderbook", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param depth: levels per side (an integer from 1 to 5000; default ``20``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
@@ -157,7 +165,8 @@ class RelayMethods(RelayFallback):
 
         The ``metadata`` category through its failover chain, like ``fetch("metadata", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -180,8 +189,8 @@ class RelayMethods(RelayFallback):
 
         The ``news`` category through its failover chain, like ``fetch("news", ...)``.
 
-        :param symbol: only news about this ticker (default: all news) (a ticker, upper-cased; ``None``
-            when not given).
+        :param symbol: only news about this ticker (default: all news) (a ticker: 1-20 ASCII letters,
+            digits, '.', '_' or '-', upper-cased; ``None`` when not given).
         :param limit: number of articles (an integer from 1 to 100; default ``10``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
@@ -230,8 +239,10 @@ class RelayMethods(RelayFallback):
 
         The ``technical`` category through its failover chain, like ``fetch("technical", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param interval: candle interval (one of: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d,
             1w, 1M; default ``1d``).
         :param limit: candles to compute from (an integer from 35 to 1000; default ``200``).
@@ -261,8 +272,10 @@ class RelayMethods(RelayFallback):
 
         The ``prediction`` category through its failover chain, like ``fetch("prediction", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param horizon: how far ahead (one of: 1h, 4h, 1d, 7d, 30d; default ``1d``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
@@ -287,7 +300,8 @@ class RelayMethods(RelayFallback):
 
         The ``social`` category through its failover chain, like ``fetch("social", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -316,8 +330,10 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``price`` category through its failover chain, like ``fetch("price", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -343,8 +359,10 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``ohlcv`` category through its failover chain, like ``fetch("ohlcv", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param interval: candle interval (one of: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d,
             1w, 1M; default ``1h``).
         :param limit: number of candles (an integer from 1 to 1000; default ``100``).
@@ -373,8 +391,10 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``volume`` category through its failover chain, like ``fetch("volume", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -399,8 +419,10 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``orderbook`` category through its failover chain, like ``fetch("orderbook", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param depth: levels per side (an integer from 1 to 5000; default ``20``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
@@ -425,7 +447,8 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``metadata`` category through its failover chain, like ``fetch("metadata", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.
@@ -448,8 +471,8 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``news`` category through its failover chain, like ``fetch("news", ...)``.
 
-        :param symbol: only news about this ticker (default: all news) (a ticker, upper-cased; ``None``
-            when not given).
+        :param symbol: only news about this ticker (default: all news) (a ticker: 1-20 ASCII letters,
+            digits, '.', '_' or '-', upper-cased; ``None`` when not given).
         :param limit: number of articles (an integer from 1 to 100; default ``10``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
@@ -498,8 +521,10 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``technical`` category through its failover chain, like ``fetch("technical", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param interval: candle interval (one of: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d,
             1w, 1M; default ``1d``).
         :param limit: candles to compute from (an integer from 35 to 1000; default ``200``).
@@ -529,8 +554,10 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``prediction`` category through its failover chain, like ``fetch("prediction", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
-        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker, upper-cased; default ``USD``).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
+        :param quote: quote currency, e.g. USD, USDT, EUR, BTC (a ticker: 1-20 ASCII letters, digits,
+            '.', '_' or '-', upper-cased; default ``USD``).
         :param horizon: how far ahead (one of: 1h, 4h, 1d, 7d, 30d; default ``1d``).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
@@ -555,7 +582,8 @@ class SyncRelayMethods(SyncRelayFallback):
 
         Blocking: the ``social`` category through its failover chain, like ``fetch("social", ...)``.
 
-        :param symbol: asset ticker, e.g. BTC (a ticker, upper-cased; required).
+        :param symbol: asset ticker, e.g. BTC (a ticker: 1-20 ASCII letters, digits, '.', '_' or '-',
+            upper-cased; required).
         :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
         :raises InvalidRequest: a bad parameter (named).
         :raises SymbolNotFound: no provider in the chain serves it.

@@ -158,12 +158,12 @@ class Param:
         return "any integer"
 
     def describe(self) -> str:
-        """The constraint in words: ``an integer from 1 to 1000``, ``one of: 1h, 1d``, ``a ticker``."""
+        """The constraint in words: ``an integer from 1 to 1000``, ``one of: 1h, 1d``, ``a ticker: ...``."""
         if self.type is int:
             rng = self._range()
             return "an integer" if rng == "any integer" else f"an integer {rng}"
         if self.symbol:
-            return "a ticker"
+            return f"a ticker: 1-{SYMBOL_MAX_LENGTH} ASCII letters, digits, '.', '_' or '-'"
         if self.choices is not None:
             return "one of: " + ", ".join(self.choices)
         return "a string"

@@ -252,8 +252,8 @@ def _metavar(p: Param) -> str:
 
 
 def _param_help(p: Param) -> str:
-    """``number of candles: an integer from 1 to 1000.`` (click adds ``[default: 100]``)."""
-    return f"{p.help}: {p.describe()}."
+    """``number of candles (an integer from 1 to 1000).`` (click adds ``[default: 100]``)."""
+    return f"{p.help} ({p.describe()})."
 
 
 def _make_category_command(spec: CategorySpec) -> click.Command:
@@ -304,7 +304,10 @@ def _make_category_command(spec: CategorySpec) -> click.Command:
     params.append(_CONFIG_OPTION())
     params.append(_SANDBOX_OPTION())
     params.append(_JSON_OPTION())
-    return click.Command(category, callback=callback, params=params, help=spec.help, short_help=spec.summary)
+    text = spec.help
+    if first is not None:
+        text += f"\n\n{first.name.upper()}: {_param_help(first)}"
+    return click.Command(category, callback=callback, params=params, help=text, short_help=spec.summary)
 
 
 async def _fetch(settings: Settings, category: str, params: dict[str, Any], sandbox: bool) -> Result:

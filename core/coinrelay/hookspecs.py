@@ -97,9 +97,10 @@ async def {hook}({args}) -> {model} | None:
     """Serve ``{name}`` from this provider: {summary}
 
     Called by the router for one provider at a time, when a request for ``{name}`` that the
-    cache could not answer reaches this provider in its chain; never while the provider's
-    breaker is open, while it is paused or when it is not configured. The arguments arrive validated
-    and normalised; an implementation may take only the ones it needs.
+    cache could not answer reaches this provider in its chain (and by ``coinrelay health``'s
+    probe); never while the provider's breaker is open, while it is paused or when it is not
+    configured. The arguments arrive validated and normalised; an implementation may take
+    only the ones it needs.
 
 {description}
 

@@ -72,7 +72,7 @@ def _openapi(spec: CategorySpec) -> dict[str, Any]:
             "name": p.name,
             "in": "query",
             "required": p.required,
-            "description": f"{p.help}: {p.describe()}",
+            "description": f"{p.help} ({p.describe()})",
             "schema": p.json_schema(),
         }
         for p in spec.params
