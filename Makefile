@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 
-.PHONY: serve sandbox test lint typecheck bench plugin-tests clean
+.PHONY: serve sandbox test lint typecheck bench plugin-tests generate clean
 
 $(STAMP): core/pyproject.toml $(PLUGINS) requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coinrelay needs Python 3.11 or newer")'
@@ -35,6 +35,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Rewrite what is generated from the category declarations (core/coinrelay/_categories.py):
+# core/coinrelay/_generated.py and the marked blocks of docs/. tests/test_categories.py checks them.
+generate: $(STAMP)
+	$(BIN)/python scripts/generate.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)

@@ -316,6 +316,10 @@ def test_bad_interval_exits_2_naming_it(env):
         (["orderbook", "BTC", "--depth", "99999"], "depth"),
         (["price", "BT C"], "symbol"),
         (["news", "BTC", "--symbol", "ETH"], "symbol"),
+        (["price", "ßtc"], "symbol"),
+        (["ohlcv", "BTC", "--limit", "١٠"], "limit"),
+        (["ohlcv", "BTC", "--limit", "1_0"], "limit"),
+        (["ohlcv", "BTC", "--limit", " 10"], "limit"),
     ],
 )
 def test_bad_parameters_exit_2_naming_them(env, args, param):
@@ -415,6 +419,22 @@ def test_plugins_json_lists_status_categories_and_hooks(env):
     assert all(
         set(row) >= {"name", "distribution", "version", "status", "categories", "hooks"} for row in rows.values()
     )
+
+
+def test_plugins_builds_no_relay_and_contacts_no_state_backend(env, monkeypatch):
+    import coinrelay._relay
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("coinrelay plugins must read the plugin manager alone")
+
+    monkeypatch.setattr(coinrelay._relay.Relay, "__init__", refuse)
+    monkeypatch.setattr(coinrelay._relay, "make_transport", refuse)
+    env.config.write_text(env.config.read_text() + '\n[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:1/0"\n')
+    result = env.run("plugins")
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["alpha"]["categories"] == ["news", "ohlcv", "orderbook", "price", "sentiment"]
+    assert rows["broken"]["status"] == "failed"
 
 
 def test_plugins_disabled_in_config_are_blocked(env):

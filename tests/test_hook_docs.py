@@ -50,6 +50,22 @@ def test_hook_is_documented_with_its_exact_signature(name):
     )
 
 
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_hook_docstring_states_the_whole_contract(name):
+    """pytest style: when it is called, what to return (and what ``None`` means), what to raise, each parameter."""
+    fn = SPECS[name]
+    doc = " ".join((inspect.getdoc(fn) or "").split())
+    assert "Called " in doc, f"{name}: say when it is called"
+    for param in inspect.signature(fn).parameters:
+        assert f":param {param}:" in doc, f"{name}: document {param!r}"
+    if name.startswith("fetch_"):
+        assert " ".join(hookspecs.FETCH_CONTRACT.split()).split("{model}")[0] in doc
+        for error in ("NotSupported", "NotFound", "InvalidResponse", "RateLimited", "NotConfigured"):
+            assert f":class:`~coinrelay.plugin.{error}`" in doc, f"{name}: say when to raise {error}"
+    else:
+        assert "Return" in doc or "Raise nothing" in doc, f"{name}: say what it returns"
+
+
 def test_reference_documents_no_hook_that_does_not_exist():
     documented = set(re.findall(r"^#### (\w+)$", reference(), flags=re.MULTILINE))
     stale, missing = sorted(documented - set(SPECS)), sorted(set(SPECS) - documented)

@@ -24,7 +24,10 @@ def test_all_is_sorted_and_complete() -> None:
 
 @pytest.mark.parametrize("category", ALL)
 def test_one_vocabulary_per_category(category: str) -> None:
-    """The hook, the relay method and the request parameters share the category's name."""
+    """The hook, the relay method and the request parameters share the category's name.
+
+    (tests/test_categories.py compares every surface with the declaration in depth.)
+    """
     spec = getattr(hookspecs, f"fetch_{category}")
     method = getattr(Relay, category)
     spec_params = [p for p in inspect.signature(spec).parameters if p != "ctx"]
@@ -62,6 +65,7 @@ PLUGIN_API = [
     "Blame",
     "Bollinger",
     "Candle",
+    "CategorySpec",
     "FETCHED",
     "Forbidden",
     "HOP_HEADER",
@@ -78,6 +82,7 @@ PLUGIN_API = [
     "OHLCV",
     "OrderBook",
     "Outcome",
+    "Param",
     "Prediction",
     "Price",
     "ProviderContext",
@@ -111,6 +116,7 @@ PLUGIN_API = [
     "normalize_symbol",
     "num",
     "redact",
+    "register_category",
 ]
 
 

@@ -75,6 +75,27 @@ def test_bad_name_is_one_clear_line(tmp_path, name):
     assert not any(tmp_path.iterdir()), "nothing may be written for a bad name"
 
 
+def test_generated_plugin_imports_only_the_public_plugin_api(tmp_path):
+    """The plugin imports ``coinrelay.plugin``; its tests add ``coinrelay.testing``: nothing else of coinrelay."""
+    import ast
+
+    target = scaffold(tmp_path, "acme")
+    imported: dict[str, set[str]] = {}
+    for path in target.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            for module in modules:
+                if module.split(".")[0] == "coinrelay":
+                    imported.setdefault(path.relative_to(target).parts[0], set()).add(module)
+    assert imported["coinrelay_acme"] == {"coinrelay.plugin"}
+    assert imported["tests"] == {"coinrelay.plugin", "coinrelay.testing"}
+
+
 def test_existing_directory_is_not_overwritten(tmp_path):
     (tmp_path / "acme").mkdir()
     (tmp_path / "acme" / "keep.txt").write_text("mine")

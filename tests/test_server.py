@@ -151,6 +151,11 @@ async def test_every_category_has_a_route(served) -> None:
         ("/api/v1/orderbook?symbol=BTC&depth=0", "depth"),
         ("/api/v1/news?limit=1000", "limit"),
         ("/api/v1/sentiment?limit=-1", "limit"),
+        ("/api/v1/price?symbol=%C3%9Ftc", "symbol"),  # 'ßtc' would upper-case to 'SSTC'
+        ("/api/v1/ohlcv?symbol=BTC&limit=%D9%A1%D9%A0", "limit"),  # Arabic-Indic digits
+        ("/api/v1/ohlcv?symbol=BTC&limit=1_0", "limit"),
+        ("/api/v1/ohlcv?symbol=BTC&limit=%2010", "limit"),
+        ("/api/v1/ohlcv?symbol=BTC&limit=10.0", "limit"),
     ],
 )
 async def test_invalid_parameters_answer_422_naming_the_parameter(served, path: str, param: str) -> None:
@@ -162,6 +167,25 @@ async def test_invalid_parameters_answer_422_naming_the_parameter(served, path: 
     assert body["param"] == param
     assert param in body["message"]
     assert plugins["binance"].hops == []  # nothing was fetched
+
+
+async def test_a_huge_bad_value_is_not_echoed_whole(served) -> None:
+    client, _, _ = served
+    resp = await client.get("/api/v1/price", params={"symbol": "X" * 60_000})  # httpx caps a URL at 64 KiB
+    assert resp.status_code == 422
+    assert len(resp.text) < 400 and resp.json()["param"] == "symbol"
+
+
+async def test_openapi_states_each_parameters_constraints(served) -> None:
+    client, _, _ = served
+    spec = (await client.get("/openapi.json")).json()
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/ohlcv"]["get"]["parameters"]}
+    assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+    assert params["interval"]["schema"]["enum"][:3] == ["1m", "3m", "5m"]
+    assert params["interval"]["schema"]["default"] == "1h"
+    assert params["symbol"]["required"] is True
+    assert params["symbol"]["schema"]["maxLength"] == 20 and params["symbol"]["schema"]["pattern"].startswith("^")
+    assert params["quote"]["required"] is False and params["quote"]["schema"]["default"] == "USD"
 
 
 async def test_unknown_symbol_is_404_with_the_attempts(served) -> None:

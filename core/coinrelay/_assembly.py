@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._config import ProviderSettings, Settings
 from ._errors import ConfigError
-from ._plugins import PluginStatus, hook_function
+from ._plugins import PluginStatus, load_providers
 from ._provider import ProviderInfo
 from ._runtime import FetchFn, ProviderRuntime
 from ._state.memory import MemoryState
@@ -54,40 +54,20 @@ def build_providers(
 ) -> dict[str, ProviderRuntime]:
     """One :class:`ProviderRuntime` per loaded provider plugin (listener-only plugins have none).
 
-    A plugin whose ``provider_info`` raises, or that declares a category without its fetch
-    hook, is marked ``failed`` in ``statuses`` and left out (never fatal).
+    A plugin whose ``provider_info`` raises is marked ``failed`` in ``statuses`` and left out;
+    one that declares a category without its fetch hook keeps the others (see
+    :func:`~._plugins.load_providers`). Never fatal.
     """
     providers: dict[str, ProviderRuntime] = {}
-    for name, plugin in pm.list_name_plugin():
-        if plugin is None:
-            continue
-        info_impl = hook_function(pm, "provider_info", name)
-        if info_impl is None:
-            continue  # a listener-only plugin
-        try:
-            info = info_impl[0]()
-        except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not fatal
-            _mark_failed(statuses, name, f"provider_info raised {type(exc).__name__}: {exc}")
-            continue
-        if info.name != name:
-            log.warning("plugin %r describes itself as %r; using the entry-point name", name, info.name)
-        impls = {}
-        for category in info.categories:
-            impl = hook_function(pm, f"fetch_{category}", name)
-            if impl is None:
-                _mark_failed(statuses, name, f"declares category {category!r} but has no fetch_{category} hook")
-                continue
-            impls[category] = impl
-        for st in statuses:
-            if st.name == name:  # what it declares, not every fetch_* function it happens to define
-                st.categories = sorted(info.categories)
+    for plugin in load_providers(pm, statuses):
+        name, info = plugin.name, plugin.info
         psettings = settings.provider(name)
         check_options(settings, name, info, psettings)
         providers[name] = ProviderRuntime(
             info=info,
             settings=psettings,
             breaker_settings=settings.breaker_for(name),
-            impls=impls,
+            impls=plugin.impls,
             transport=transport,
             state=state,
             clock=clock,
@@ -115,11 +95,3 @@ def check_options(settings: Settings, name: str, info: ProviderInfo, psettings: 
             key=f"providers.{name}.{unknown[0]}",
             allowed=core + (f", {extra}" if extra else ""),
         )
-
-
-def _mark_failed(statuses: list[PluginStatus], name: str, error: str) -> None:
-    log.warning("plugin %r: %s", name, error)
-    for st in statuses:
-        if st.name == name:
-            st.status = "failed"
-            st.error = error

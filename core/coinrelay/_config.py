@@ -18,10 +18,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from ._categories import ALL
+from ._categories import ALL, CATEGORIES
 from ._errors import ConfigError
 
 try:
@@ -144,19 +153,13 @@ class HedgingSettings(BaseModel):
     its observed p95 latency for the category), the next candidate is asked in parallel;
     the first good answer wins and the other is cancelled. ``budget`` hedges are earned
     per call (token-style, at most ``burst`` saved up), so hedges stay under that share.
+
+    The per-category switches are one key per registered category (``false`` when not set;
+    ``settings.hedging.price`` reads one), checked against the category registry.
     """
 
-    model_config = _Strict
-    price: bool = False
-    ohlcv: bool = False
-    volume: bool = False
-    orderbook: bool = False
-    metadata: bool = False
-    news: bool = False
-    sentiment: bool = False
-    technical: bool = False
-    prediction: bool = False
-    social: bool = False
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, bool] = Field(init=False)  # the per-category switches
     delay: float | Literal["p95"] = "p95"
     #: Delay used with ``delay = "p95"`` until 5 latencies are known (seconds).
     fallback_delay: float = Field(0.5, gt=0)
@@ -172,9 +175,22 @@ class HedgingSettings(BaseModel):
             raise ValueError('delay must be > 0 seconds or "p95"')
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _switches(cls, data: Any) -> Any:
+        """Every registered category gets its switch (``False`` unless set); any other key is refused."""
+        if not isinstance(data, dict):
+            return data
+        unknown = sorted(k for k in data if k not in cls.model_fields and k not in ALL)
+        if unknown:
+            allowed = ", ".join([*ALL, *cls.model_fields])
+            raise ValueError(f"unknown key {unknown[0]!r}; allowed: {allowed}")
+        return {**dict.fromkeys(ALL, False), **data}
+
     def categories(self) -> frozenset[str]:
         """The categories with hedging on."""
-        return frozenset(c for c in ALL if getattr(self, c))
+        extra = self.__pydantic_extra__ or {}
+        return frozenset(c for c in ALL if extra.get(c))
 
 
 class QualitySettings(BaseModel):
@@ -330,10 +346,20 @@ class Settings(BaseSettings):
         return self.breaker.model_copy(update=over.model_dump(exclude_none=True))
 
     def ttl(self, category: str) -> float:
-        return self.cache.ttl.get(category, DEFAULT_TTL.get(category, 0.0))
+        """Seconds a value of ``category`` is fresh: ``[cache.ttl]``, else the category's declared default."""
+        found = self.cache.ttl.get(category)
+        if found is not None:
+            return found
+        spec = CATEGORIES.get(category)
+        return spec.ttl if spec is not None else 0.0
 
     def max_stale(self, category: str) -> float:
-        return self.cache.max_stale.get(category, DEFAULT_MAX_STALE.get(category, 0.0))
+        """Seconds a value may be served stale: ``[cache.max_stale]``, else the category's declared default."""
+        found = self.cache.max_stale.get(category)
+        if found is not None:
+            return found
+        spec = CATEGORIES.get(category)
+        return spec.max_stale if spec is not None else 0.0
 
     def masked(self, credentials: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
         """The effective config as plain data, secrets masked.
@@ -350,34 +376,6 @@ class Settings(BaseSettings):
                 if value is not None and (key in secret or _SECRET_NAME.search(key)):
                     section[key] = MASK
         return data
-
-
-#: Fresh TTL per category (seconds) when ``[cache.ttl]`` does not set one.
-DEFAULT_TTL: dict[str, float] = {
-    "price": 2.0,
-    "orderbook": 1.0,
-    "volume": 10.0,
-    "ohlcv": 15.0,
-    "technical": 15.0,
-    "metadata": 3600.0,
-    "news": 300.0,
-    "sentiment": 600.0,
-    "prediction": 60.0,
-    "social": 300.0,
-}
-#: Stale-if-error max age per category (seconds) when ``[cache.max_stale]`` does not set one.
-DEFAULT_MAX_STALE: dict[str, float] = {
-    "price": 300.0,
-    "orderbook": 30.0,
-    "volume": 600.0,
-    "ohlcv": 900.0,
-    "technical": 900.0,
-    "metadata": 86400.0,
-    "news": 3600.0,
-    "sentiment": 86400.0,
-    "prediction": 600.0,
-    "social": 3600.0,
-}
 
 
 def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:

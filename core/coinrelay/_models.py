@@ -239,16 +239,8 @@ class Social(Result):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-#: The result model of each category.
-RESULT_TYPES: dict[str, type[Result]] = {
-    "price": Price,
-    "ohlcv": OHLCV,
-    "volume": Volume,
-    "orderbook": OrderBook,
-    "metadata": Metadata,
-    "news": News,
-    "sentiment": Sentiment,
-    "technical": Technical,
-    "prediction": Prediction,
-    "social": Social,
-}
+#: The result model of each category, filled from the category registry
+#: (:mod:`coinrelay._categories`; a category registered later is added here too).
+RESULT_TYPES: dict[str, type[Result]] = {}
+
+from . import _categories as _categories  # noqa: E402 - declares the categories, filling RESULT_TYPES

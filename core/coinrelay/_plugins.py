@@ -1,4 +1,4 @@
-"""Plugin discovery and the plugin manager factory.
+"""Plugin discovery, the plugin manager factory, and what each plugin provides.
 
 Plugins are modules registered under the ``coinrelay.plugins`` entry-point group.
 :func:`make_plugin_manager` builds a fresh manager each time (there is no module-global
@@ -6,6 +6,11 @@ one). Providers disabled in config are blocked *before* entry points load, so a
 disabled (even broken) plugin is never imported; ``COINRELAY_LOAD_PLUGINS`` (comma
 separated, empty = none) narrows loading further. A plugin that fails to import is
 reported with its error and skipped, or raises under ``[plugins] strict = true``.
+
+:func:`load_providers` asks each loaded plugin for its ``provider_info`` and its fetch hooks,
+recording what it declares (or why it failed) in its :class:`PluginStatus`: the relay builds
+its providers from it, and :func:`plugin_report` (``coinrelay plugins``) reads the plugin
+manager alone with it, with no transport, no state backend and no relay.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pluggy
 from . import hookspecs
 from ._config import LOAD_PLUGINS_ENV, Settings
 from ._errors import PluginLoadError
+from ._provider import ProviderInfo
 
 log = logging.getLogger("coinrelay.plugins")
 
@@ -153,6 +159,75 @@ def make_plugin_manager(
         st.hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
         st.categories = sorted(h[len("fetch_") :] for h in st.hooks if h.startswith("fetch_"))
     return pm, statuses
+
+
+@dataclass(slots=True)
+class ProviderPlugin:
+    """A loaded plugin that describes a provider: its ``provider_info`` and its fetch hooks.
+
+    :param name: the plugin's (entry-point) name, which is the provider's name.
+    :param info: what ``provider_info()`` returned.
+    :param impls: per declared category, the ``fetch_<category>`` function and its argument names.
+    """
+
+    name: str
+    info: ProviderInfo
+    impls: dict[str, tuple[Callable[..., Any], tuple[str, ...]]]
+
+
+def load_providers(pm: pluggy.PluginManager, statuses: list[PluginStatus]) -> list[ProviderPlugin]:
+    """The providers among ``pm``'s plugins, in registration order; ``statuses`` updated to match.
+
+    Calls each plugin's ``provider_info`` once (no I/O by contract). Sets each provider's
+    status ``categories`` to those it declares; a plugin whose ``provider_info`` raises, or
+    that declares a category without its fetch hook, is marked ``failed`` with the reason
+    (the first is left out; the second keeps the categories it does implement).
+    """
+    by_name = {st.name: st for st in statuses}
+    found: list[ProviderPlugin] = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        info_impl = hook_function(pm, "provider_info", name)
+        if info_impl is None:
+            continue  # a listener-only plugin
+        st = by_name.get(name)
+        try:
+            info = info_impl[0]()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not fatal
+            _failed(st, name, f"provider_info raised {type(exc).__name__}: {exc}")
+            continue
+        if info.name != name:
+            log.warning("plugin %r describes itself as %r; using the entry-point name", name, info.name)
+        impls = {}
+        for category in info.categories:
+            impl = hook_function(pm, f"fetch_{category}", name)
+            if impl is None:
+                _failed(st, name, f"declares category {category!r} but has no fetch_{category} hook")
+                continue
+            impls[category] = impl
+        if st is not None:  # what it declares, not every fetch_* function it happens to define
+            st.categories = sorted(info.categories)
+        found.append(ProviderPlugin(name, info, impls))
+    return found
+
+
+def _failed(status: PluginStatus | None, name: str, error: str) -> None:
+    log.warning("plugin %r: %s", name, error)
+    if status is not None:
+        status.status = "failed"
+        status.error = error
+
+
+def plugin_report(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """What ``coinrelay plugins`` prints: every plugin seen, with its status, categories and hooks.
+
+    Reads the plugin manager alone (:func:`make_plugin_manager`, :func:`load_providers`):
+    nothing is connected, no state backend (Redis) is contacted.
+    """
+    pm, statuses = make_plugin_manager(settings)
+    load_providers(pm, statuses)
+    return [st.as_dict() for st in statuses]
 
 
 def _describe(obj: object) -> str:

@@ -26,30 +26,17 @@ import httpx
 
 from ._assembly import build_providers, make_state
 from ._attempt import AttemptRunner
-from ._categories import ALL
+from ._categories import ALL, FieldView
 from ._chains import Tier, build_chains
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import Settings, load_settings
 from ._consensus import walk_consensus
 from ._errors import InvalidRequest, RelayClosed
 from ._flight import Flights
+from ._generated import RelayMethods
 from ._hedged import walk_hedged
 from ._hedging import HedgePolicy
-from ._models import (
-    OHLCV,
-    RESULT_TYPES,
-    Attempt,
-    Metadata,
-    News,
-    OrderBook,
-    Prediction,
-    Price,
-    Result,
-    Sentiment,
-    Social,
-    Technical,
-    Volume,
-)
+from ._models import RESULT_TYPES, Attempt, Result
 from ._plugins import make_plugin_manager, notifier
 from ._quality import ResultCheck
 from ._recorder import Recorder
@@ -65,22 +52,11 @@ from ._walks import Walker
 _COMPUTING: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("coinrelay_computing", default=())
 
 
-#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults).
-PROBE_PARAMS: dict[str, dict[str, Any]] = {
-    "price": {"symbol": "BTC"},
-    "ohlcv": {"symbol": "BTC", "interval": "1d", "limit": 2},
-    "volume": {"symbol": "BTC"},
-    "orderbook": {"symbol": "BTC", "depth": 5},
-    "metadata": {"symbol": "BTC"},
-    "news": {"limit": 1},
-    "sentiment": {"limit": 1},
-    "technical": {"symbol": "BTC", "interval": "1d", "limit": 35},
-    "prediction": {"symbol": "BTC"},
-    "social": {"symbol": "BTC"},
-}
+#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults): each spec's ``probe``.
+PROBE_PARAMS: Mapping[str, Mapping[str, Any]] = FieldView("probe")
 
 
-class Relay:
+class Relay(RelayMethods):
     """Crypto market data from a failover chain of provider plugins.
 
     Use as an async context manager (it owns one shared HTTP connection pool, opened on entry)::
@@ -255,53 +231,8 @@ class Relay:
         """What ``coinrelay plugins`` prints."""
         return [s.as_dict() for s in self.plugin_statuses]
 
-    # -- the public API: one method per category ------------------------------------
-
-    async def price(self, symbol: str, quote: str = "USD", **kw: Any) -> Price:
-        """Last price of ``symbol`` in ``quote``."""
-        return await self.fetch("price", symbol=symbol, quote=quote, **kw)  # type: ignore[return-value]
-
-    async def ohlcv(self, symbol: str, quote: str = "USD", interval: str = "1h", limit: int = 100, **kw: Any) -> OHLCV:
-        """The newest ``limit`` candles, oldest first."""
-        return await self.fetch(  # type: ignore[return-value]
-            "ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw
-        )
-
-    async def volume(self, symbol: str, quote: str = "USD", **kw: Any) -> Volume:
-        """24h volume and change."""
-        return await self.fetch("volume", symbol=symbol, quote=quote, **kw)  # type: ignore[return-value]
-
-    async def orderbook(self, symbol: str, quote: str = "USD", depth: int = 20, **kw: Any) -> OrderBook:
-        """Order book, ``depth`` levels per side."""
-        return await self.fetch("orderbook", symbol=symbol, quote=quote, depth=depth, **kw)  # type: ignore[return-value]
-
-    async def metadata(self, symbol: str, **kw: Any) -> Metadata:
-        """Name, rank, supply, market cap, links."""
-        return await self.fetch("metadata", symbol=symbol, **kw)  # type: ignore[return-value]
-
-    async def news(self, symbol: str | None = None, limit: int = 10, **kw: Any) -> News:
-        """Newest articles (about ``symbol``, or all)."""
-        return await self.fetch("news", symbol=symbol, limit=limit, **kw)  # type: ignore[return-value]
-
-    async def sentiment(self, limit: int = 1, **kw: Any) -> Sentiment:
-        """Fear-and-greed index with ``limit`` readings of history."""
-        return await self.fetch("sentiment", limit=limit, **kw)  # type: ignore[return-value]
-
-    async def technical(
-        self, symbol: str, quote: str = "USD", interval: str = "1d", limit: int = 200, **kw: Any
-    ) -> Technical:
-        """SMA, EMA, RSI, MACD and Bollinger bands computed from ``ohlcv``."""
-        return await self.fetch(  # type: ignore[return-value]
-            "technical", symbol=symbol, quote=quote, interval=interval, limit=limit, **kw
-        )
-
-    async def prediction(self, symbol: str, quote: str = "USD", horizon: str = "1d", **kw: Any) -> Prediction:
-        """A price prediction (needs a third-party provider)."""
-        return await self.fetch("prediction", symbol=symbol, quote=quote, horizon=horizon, **kw)  # type: ignore[return-value]
-
-    async def social(self, symbol: str, **kw: Any) -> Social:
-        """Social-media activity (needs a third-party provider)."""
-        return await self.fetch("social", symbol=symbol, **kw)  # type: ignore[return-value]
+    # -- the public API: one method per category, ``relay.price(...)``, generated from the category
+    # declarations into ``_generated.RelayMethods`` (``make generate``).
 
     # -- the pipeline ---------------------------------------------------------------
 

@@ -12,22 +12,18 @@ ids through a curated table of its own, which the provider's config can override
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from ._errors import InvalidRequest
-
-_SYMBOL_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
+from ._params import check_ticker
 
 
 def normalize_symbol(value: str, param: str = "symbol") -> str:
-    """Uppercase and validate a ticker; raises ``InvalidRequest`` naming ``param``."""
-    if not isinstance(value, str):
-        raise InvalidRequest(param, f"expected a ticker string, got {type(value).__name__}")
-    sym = value.strip().upper()
-    if not _SYMBOL_RE.match(sym):
-        raise InvalidRequest(param, f"{value!r} is not a ticker (1-20 letters, digits, '.', '_' or '-')")
-    return sym
+    """``value`` as a canonical uppercase ticker; raises ``InvalidRequest`` naming ``param``.
+
+    ASCII letters, digits, ``.``, ``_`` or ``-`` (1-20), checked before upper-casing: ``ßtc``
+    is refused, not turned into ``SSTC``. A long bad value is echoed shortened.
+    """
+    return check_ticker(value, param)
 
 
 class SymbolMapper:

@@ -15,14 +15,15 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Self, TypeVar
 
 from ._config import load_settings
-from ._models import OHLCV, Metadata, News, OrderBook, Prediction, Price, Result, Sentiment, Social, Technical, Volume
+from ._generated import SyncRelayMethods
+from ._models import Result
 from ._relay import Relay
 
 T = TypeVar("T")
 
 
-class SyncRelay:
-    """Blocking versions of the relay's methods. Thread-safe."""
+class SyncRelay(SyncRelayMethods):
+    """Blocking versions of the relay's methods (``sync.price(...)``: generated per category). Thread-safe."""
 
     def __init__(self, relay_factory: Callable[[], Relay] | None = None, **relay_kwargs: Any) -> None:
         self._loop = asyncio.new_event_loop()
@@ -62,38 +63,6 @@ class SyncRelay:
 
     def fetch(self, category: str, **params: Any) -> Result:
         return self._run(self.relay.fetch(category, **params))
-
-    def price(self, symbol: str, quote: str = "USD", **kw: Any) -> Price:
-        return self._run(self.relay.price(symbol, quote, **kw))
-
-    def ohlcv(self, symbol: str, quote: str = "USD", interval: str = "1h", limit: int = 100, **kw: Any) -> OHLCV:
-        return self._run(self.relay.ohlcv(symbol, quote, interval, limit, **kw))
-
-    def volume(self, symbol: str, quote: str = "USD", **kw: Any) -> Volume:
-        return self._run(self.relay.volume(symbol, quote, **kw))
-
-    def orderbook(self, symbol: str, quote: str = "USD", depth: int = 20, **kw: Any) -> OrderBook:
-        return self._run(self.relay.orderbook(symbol, quote, depth, **kw))
-
-    def metadata(self, symbol: str, **kw: Any) -> Metadata:
-        return self._run(self.relay.metadata(symbol, **kw))
-
-    def news(self, symbol: str | None = None, limit: int = 10, **kw: Any) -> News:
-        return self._run(self.relay.news(symbol, limit, **kw))
-
-    def sentiment(self, limit: int = 1, **kw: Any) -> Sentiment:
-        return self._run(self.relay.sentiment(limit, **kw))
-
-    def technical(
-        self, symbol: str, quote: str = "USD", interval: str = "1d", limit: int = 200, **kw: Any
-    ) -> Technical:
-        return self._run(self.relay.technical(symbol, quote, interval, limit, **kw))
-
-    def prediction(self, symbol: str, quote: str = "USD", horizon: str = "1d", **kw: Any) -> Prediction:
-        return self._run(self.relay.prediction(symbol, quote, horizon, **kw))
-
-    def social(self, symbol: str, **kw: Any) -> Social:
-        return self._run(self.relay.social(symbol, **kw))
 
     def health(self) -> dict[str, Any]:
         return self._run(self.relay.health())

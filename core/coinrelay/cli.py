@@ -1,8 +1,10 @@
 """The ``coinrelay`` command line.
 
-One command per category (``coinrelay price BTC``), with options generated from
-:data:`coinrelay._requests.PARAMS`, plus ``plugins``, ``health``, ``config``, ``serve`` and
-``new-provider``. Every command name and option is a public contract (see ``docs/cli.md``).
+One command per category (``coinrelay price BTC``), generated from the category's
+declaration (:mod:`coinrelay._categories`: its help, its parameters' types, defaults and
+constraints, checked by the same code as the Python and HTTP APIs), plus ``plugins``,
+``health``, ``config``, ``serve`` and ``new-provider``. Every command name and option is a
+public contract (see ``docs/cli.md``).
 
 Failures print ONE line to stderr (never a traceback) and exit with:
 
@@ -30,11 +32,10 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ._categories import ALL
+from ._categories import CATEGORIES, CategorySpec, Param
 from ._config import Settings, load_settings
 from ._errors import AllProvidersFailed, CoinRelayError, ConfigError, InvalidRequest, SymbolNotFound
 from ._models import Result
-from ._requests import PARAMS, Param, validate
 
 T = TypeVar("T")
 
@@ -46,20 +47,6 @@ EXIT_INTERRUPTED = 130
 
 #: Set to ``1`` to get the Python traceback of an unexpected error.
 DEBUG_ENV = "COINRELAY_DEBUG"
-
-_HELP = {
-    "price": "Last price of SYMBOL.",
-    "ohlcv": "Candles (open, high, low, close, volume) of SYMBOL, oldest first.",
-    "volume": "24h traded volume and price change of SYMBOL.",
-    "orderbook": "Order book of SYMBOL: best bids and asks.",
-    "metadata": "Name, rank, supply, market cap and links of SYMBOL.",
-    "news": "Newest news articles, about SYMBOL or all.",
-    "sentiment": "The crypto fear-and-greed index, with history.",
-    "technical": "SMA, EMA, RSI, MACD and Bollinger bands of SYMBOL, computed from ohlcv.",
-    "prediction": "A price prediction for SYMBOL (needs a third-party provider).",
-    "social": "Social-media activity about SYMBOL (needs a third-party provider).",
-}
-
 
 # ---------------------------------------------------------------------------
 # Errors: one line on stderr, a documented exit code
@@ -106,7 +93,21 @@ def _translate(exc: BaseException) -> CliError | None:
 
 
 class _Group(click.Group):
-    """Maps coinrelay errors and Ctrl-C to one line and an exit code."""
+    """Maps coinrelay errors and Ctrl-C to one line and an exit code.
+
+    A category registered after import (:func:`~coinrelay._categories.register_category`)
+    gets its command on first use, like the built-in ones.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *CATEGORIES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in CATEGORIES:
+            command = _make_category_command(CATEGORIES[cmd_name])
+            self.add_command(command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -231,19 +232,48 @@ def cli() -> None:
 # -- one command per category ------------------------------------------------
 
 
-def _make_category_command(category: str) -> click.Command:
-    """``coinrelay <category>``: SYMBOL argument (where the category has one), then its parameters."""
-    spec = PARAMS[category]
-    names = {p.name for p in spec}
+class ParamType(click.ParamType[Any]):
+    """A category parameter as a click type: converted by the very check the relay runs.
+
+    A bad value raises :class:`~coinrelay._errors.InvalidRequest` (one line, exit 2) before
+    any config or network work, with the same words as the Python and HTTP APIs.
+    """
+
+    def __init__(self, param: Param) -> None:
+        self.param = param
+        self.name = "integer" if param.type is int else "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return self.param.check(value)
+
+
+def _metavar(p: Param) -> str:
+    return "N" if p.type is int else p.name.upper()
+
+
+def _param_help(p: Param) -> str:
+    """``number of candles (an integer from 1 to 1000).`` (click adds ``[default: 100]``)."""
+    return f"{p.help} ({p.describe()})."
+
+
+def _make_category_command(spec: CategorySpec) -> click.Command:
+    """``coinrelay <category>``: its leading ticker as an argument (``SYMBOL``), then its parameters as options.
+
+    An optional leading ticker (news' ``symbol``) is also an option (``news BTC`` and
+    ``news --symbol BTC`` are the same).
+    """
+    category = spec.name
+    first = spec.params[0] if spec.params and spec.params[0].symbol else None
+    alias = f"{first.name}_opt" if first is not None and not first.required else None
 
     def callback(config: str | None, sandbox: bool, as_json: bool, **given: Any) -> None:
-        if "symbol_opt" in given:  # news: ``news BTC`` and ``news --symbol BTC`` are the same
-            opt = given.pop("symbol_opt")
-            if opt is not None and given.get("symbol") is not None and opt != given["symbol"]:
-                raise InvalidRequest("symbol", f"given twice with different values ({given['symbol']!r} and {opt!r})")
-            given["symbol"] = given.get("symbol") or opt
-        params = {k: v for k, v in given.items() if v is not None and k in names}
-        validate(category, params)  # bad input fails before any config or network work
+        if first is not None and alias is not None:
+            opt, arg = given.pop(alias), given.get(first.name)
+            if opt is not None and arg is not None and opt != arg:
+                raise InvalidRequest(first.name, f"given twice with different values ({arg!r} and {opt!r})")
+            given[first.name] = arg or opt
+        params = {k: v for k, v in given.items() if v is not None}
+        spec.validate(params)  # bad input fails before any config or network work
         with _settings(config, sandbox) as settings:
             result = _run(_fetch(settings, category, params, sandbox))
         if as_json:
@@ -252,39 +282,32 @@ def _make_category_command(category: str) -> click.Command:
             render_result(_console(), category, result)
 
     params: list[click.Parameter] = []
-    for p in spec:
-        if p.name == "symbol":
-            params.append(
-                click.Argument(["symbol"], required=p.required, metavar="SYMBOL" if p.required else "[SYMBOL]")
+    for p in spec.params:
+        kind = ParamType(p)
+        if p is first:
+            metavar = p.name.upper() if p.required else f"[{p.name.upper()}]"
+            params.append(click.Argument([p.name], type=kind, required=p.required, metavar=metavar))
+            if alias is not None:
+                params.append(click.Option([f"--{p.name}", alias], type=kind, metavar=p.name.upper(), help=p.help))
+            continue
+        params.append(
+            click.Option(
+                [f"--{p.name}", p.name],
+                type=kind,
+                default=p.default,
+                show_default=p.default is not None,
+                required=p.required,
+                metavar=_metavar(p),
+                help=_param_help(p),
             )
-            if not p.required:
-                params.append(click.Option(["--symbol", "symbol_opt"], metavar="SYMBOL", help=p.help))
-        else:
-            # Plain strings: the relay's validation names a bad value in one line (exit 2).
-            params.append(click.Option([f"--{p.name}", p.name], metavar=_metavar(p), help=_param_help(p)))
+        )
     params.append(_CONFIG_OPTION())
     params.append(_SANDBOX_OPTION())
     params.append(_JSON_OPTION())
-    return click.Command(
-        category,
-        callback=callback,
-        params=params,
-        help=_HELP.get(category, f"Fetch {category}."),
-        short_help=_HELP.get(category),
-    )
-
-
-def _metavar(p: Param) -> str:
-    if p.name == "interval":
-        return "INTERVAL"
-    if isinstance(p.default, int):
-        return "N"
-    return p.name.upper()
-
-
-def _param_help(p: Param) -> str:
-    default = "" if p.default is None else f" [default: {p.default}]"
-    return f"{p.help}{default}"
+    text = spec.help
+    if first is not None:
+        text += f"\n\n{first.name.upper()}: {_param_help(first)}"
+    return click.Command(category, callback=callback, params=params, help=text, short_help=spec.summary)
 
 
 async def _fetch(settings: Settings, category: str, params: dict[str, Any], sandbox: bool) -> Result:
@@ -293,8 +316,8 @@ async def _fetch(settings: Settings, category: str, params: dict[str, Any], sand
         return result
 
 
-for _category in ALL:
-    cli.add_command(_make_category_command(_category))
+for _spec in CATEGORIES.values():
+    cli.add_command(_make_category_command(_spec))
 
 
 # -- plugins -------------------------------------------------------------------
@@ -303,15 +326,13 @@ for _category in ALL:
 @cli.command("plugins")
 @config_option
 def plugins_command(config: str | None) -> None:
-    """List installed plugins as JSON: status (loaded/blocked/failed), categories, hooks."""
-    settings = load_settings(config)
+    """List installed plugins as JSON: status (loaded/blocked/failed), categories, hooks.
 
-    async def collect() -> list[dict[str, Any]]:
-        async with _relay(settings) as relay:
-            rows: list[dict[str, Any]] = relay.plugins()
-            return rows
+    Reads the plugin manager alone: no relay is built, nothing is connected (not even Redis).
+    """
+    from ._plugins import plugin_report
 
-    _echo_json(_run(collect()))
+    _echo_json(plugin_report(load_settings(config)))
 
 
 # -- health ----------------------------------------------------------------------

@@ -13,6 +13,8 @@ the modules behind them (``coinrelay._*``) are private and may change at any tim
   ``provider_info`` returns), and the result models (:class:`Price`, :class:`OHLCV`, ...);
 * the errors a plugin raises (:class:`NotSupported`, :class:`InvalidResponse`, ...) and those
   ``ctx.fetch`` may raise (:class:`SymbolNotFound`, :class:`AllProvidersFailed`);
+* the category declaration, for extensions adding a data category: :class:`CategorySpec`,
+  :class:`Param` and :func:`register_category` (see ``coinrelay/_categories.py``);
 * parsing helpers that turn a body into values with clear errors (:func:`field`, :func:`num`,
   :func:`dec`, :func:`integer`, :func:`from_ms`, :func:`from_s`, :func:`from_iso`, :func:`bad`,
   :func:`redact`), and symbol mapping (:class:`SymbolMapper`, :func:`normalize_symbol`).
@@ -20,7 +22,7 @@ the modules behind them (``coinrelay._*``) are private and may change at any tim
 
 from __future__ import annotations
 
-from ._categories import FETCHED, INTERVALS
+from ._categories import FETCHED, INTERVALS, CategorySpec, Param, register_category
 from ._context import ProviderContext
 from ._errors import (
     AllProvidersFailed,
@@ -77,6 +79,7 @@ __all__ = [
     "Blame",
     "Bollinger",
     "Candle",
+    "CategorySpec",
     "FETCHED",
     "Forbidden",
     "HOP_HEADER",
@@ -93,6 +96,7 @@ __all__ = [
     "OHLCV",
     "OrderBook",
     "Outcome",
+    "Param",
     "Prediction",
     "Price",
     "ProviderContext",
@@ -126,4 +130,5 @@ __all__ = [
     "normalize_symbol",
     "num",
     "redact",
+    "register_category",
 ]

@@ -2,8 +2,11 @@
 
 The handler reads the query string itself (no FastAPI parameter models, no response
 model re-validation), calls :meth:`Relay.fetch` with the ``x-coinrelay-hops`` header, and
-writes ``result.model_dump_json()`` straight into the response. The OpenAPI schema still
-lists every parameter, generated from :data:`coinrelay._requests.PARAMS`.
+writes ``result.model_dump_json()`` straight into the response. The routes and their
+OpenAPI description (summary, every parameter with its type, default and constraints:
+``minimum``/``maximum``, ``enum``, ``pattern``, ``maxLength``) come from the category
+declarations (:mod:`coinrelay._categories`), as the validation the relay runs does, so the
+schema says exactly what is accepted.
 """
 
 from __future__ import annotations
@@ -14,19 +17,15 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from .._categories import ALL
+from .._categories import CATEGORIES, CategorySpec
 from .._errors import InvalidRequest
 from .._http import HOP_HEADER
-from .._models import RESULT_TYPES
-from .._requests import PARAMS
 from .errors import JSON, error_response
 
 if TYPE_CHECKING:
     from .._relay import Relay
 
 Handler = Callable[[Request], Awaitable[Response]]
-
-_TYPES = {"limit": "integer", "depth": "integer"}
 
 
 def parse_hops(raw: str | None) -> int:
@@ -45,8 +44,9 @@ def parse_hops(raw: str | None) -> int:
 def make_handler(relay: Relay, category: str) -> Handler:
     """The request handler of ``GET /api/v1/<category>``."""
     fetch = relay.fetch
-    allowed = frozenset(p.name for p in PARAMS[category])
-    names = ", ".join(p.name for p in PARAMS[category])
+    spec = CATEGORIES[category]
+    allowed = frozenset(p.name for p in spec.params)
+    names = ", ".join(p.name for p in spec.params)
 
     async def handler(request: Request) -> Response:
         try:
@@ -66,19 +66,16 @@ def make_handler(relay: Relay, category: str) -> Handler:
     return handler
 
 
-def _openapi(category: str) -> dict[str, Any]:
+def _openapi(spec: CategorySpec) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
             "name": p.name,
             "in": "query",
             "required": p.required,
-            "description": p.help,
-            "schema": {
-                "type": _TYPES.get(p.name, "string"),
-                **({"default": p.default} if p.default is not None else {}),
-            },
+            "description": f"{p.help} ({p.describe()})",
+            "schema": p.json_schema(),
         }
-        for p in PARAMS[category]
+        for p in spec.params
     ]
     parameters.append(
         {
@@ -89,7 +86,7 @@ def _openapi(category: str) -> dict[str, Any]:
             "schema": {"type": "integer", "default": 0},
         }
     )
-    model = RESULT_TYPES[category]
+    model = spec.result
     error = {"content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         "parameters": parameters,
@@ -106,16 +103,23 @@ def _openapi(category: str) -> dict[str, Any]:
 
 
 def add_data_routes(app: FastAPI, relay: Relay) -> None:
-    """Add ``GET /api/v1/<category>`` for every category."""
-    for category in ALL:
+    """Add ``GET /api/v1/<category>`` for every category registered now."""
+    for spec in CATEGORIES.values():
         app.add_api_route(
-            f"/api/v1/{category}",
-            make_handler(relay, category),
+            f"/api/v1/{spec.name}",
+            make_handler(relay, spec.name),
             methods=["GET"],
             tags=["data"],
-            name=category,
-            summary=f"{category} ({RESULT_TYPES[category].__name__})",
-            description=(RESULT_TYPES[category].__doc__ or "").strip(),
-            openapi_extra=_openapi(category),
+            name=spec.name,
+            summary=spec.help,
+            description=_description(spec),
+            openapi_extra=_openapi(spec),
             response_class=Response,
         )
+
+
+def _description(spec: CategorySpec) -> str:
+    model = spec.result
+    doc = (model.__doc__ or "").strip()
+    text = f"Answers a `{model.__name__}` with its `source` (provider, endpoint, failover trail)."
+    return f"{text}\n\n{doc}" if doc else text

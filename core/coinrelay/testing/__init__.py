@@ -1,7 +1,8 @@
 """Test helpers for coinrelay and for third-party provider plugins.
 
 * :class:`ProviderHarness` — call one plugin's hooks directly, with a real context;
-* :func:`check_provider` / :func:`check_garbage_bodies` — the provider contract;
+* :func:`check_provider` / :func:`check_garbage_bodies` / :func:`check_error_bodies` — the
+  provider contract (the description, garbage bodies, the provider's own in-band error bodies);
 * :class:`FakeUpstream` — a real HTTP server on 127.0.0.1 with injectable faults;
 * :func:`read_json` / :func:`cassette_filters` — fixture bodies as the core decodes them, and
   a ``vcr_config`` that keeps credentials out of cassettes;
@@ -14,7 +15,7 @@ fixtures ``fake_clock`` and ``upstream``.
 from __future__ import annotations
 
 from .._clock import FakeClock
-from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_garbage_bodies, check_provider
+from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_error_bodies, check_garbage_bodies, check_provider
 from .files import cassette_filters, read_json
 from .harness import ProviderHarness
 from .upstream import FakeUpstream, Fault, Reply
@@ -28,6 +29,7 @@ __all__ = [
     "ProviderHarness",
     "Reply",
     "cassette_filters",
+    "check_error_bodies",
     "check_garbage_bodies",
     "check_provider",
     "read_json",

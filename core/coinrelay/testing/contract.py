@@ -3,37 +3,29 @@
 ``check_provider(plugin, name)`` checks the description and the hooks without I/O;
 ``await check_garbage_bodies(plugin, name)`` feeds each category garbage, truncated and
 wrong-shape bodies and checks the plugin raises the core's errors (or returns ``None``),
-never a ``KeyError`` and never a value.
+never a ``KeyError`` and never a value; ``await check_error_bodies(plugin, name, bodies=...)``
+feeds the provider's own in-band error bodies (HTTP 200 by default) and checks each gives
+the error it means, an "unknown pair" never being a breaker strike.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
 
 from .. import hookspecs
-from .._categories import ALL
-from .._errors import ProviderError
+from .._categories import ALL, CATEGORIES, FieldView
+from .._errors import NotSupported, ProviderError, TransientError
 from .._models import RESULT_TYPES
+from .._outcome import Outcome
 from .._provider import ProviderInfo
 from .harness import ProviderHarness
 
-#: Parameters used when the contract calls a category.
-SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "price": {"symbol": "BTC", "quote": "USD"},
-    "ohlcv": {"symbol": "BTC", "quote": "USD", "interval": "1d", "limit": 5},
-    "volume": {"symbol": "BTC", "quote": "USD"},
-    "orderbook": {"symbol": "BTC", "quote": "USD", "depth": 5},
-    "metadata": {"symbol": "BTC"},
-    "news": {"symbol": "BTC", "limit": 5},
-    "sentiment": {"limit": 2},
-    "technical": {"symbol": "BTC", "quote": "USD", "interval": "1d", "limit": 50},
-    "prediction": {"symbol": "BTC", "quote": "USD", "horizon": "1d"},
-    "social": {"symbol": "BTC"},
-}
+#: Parameters used when the contract calls a category: each category's declared ``sample`` (a live view).
+SAMPLE_PARAMS: Mapping[str, Mapping[str, Any]] = FieldView("sample")
 
 #: Bodies no provider's API returns with HTTP 200 as data.
 GARBAGE_BODIES: tuple[bytes, ...] = (
@@ -100,7 +92,7 @@ async def check_garbage_bodies(
             plugin, name, transport=httpx.MockTransport(handler), provider_settings=settings
         ) as harness:
             for category in categories or info.categories:
-                if category == "technical":
+                if CATEGORIES[category].computed:
                     continue
                 try:
                     result = await harness.call(category, **SAMPLE_PARAMS[category])
@@ -114,6 +106,69 @@ async def check_garbage_bodies(
                 assert result is None, (
                     f"{name}.fetch_{category} returned a value from garbage body {body[:40]!r}: {result!r}"
                 )
+
+
+async def check_error_bodies(
+    plugin: object,
+    name: str,
+    *,
+    bodies: Mapping[bytes | str, type[ProviderError]],
+    category: str = "price",
+    params: Mapping[str, Any] | None = None,
+    status: int = 200,
+    provider_settings: dict[str, Any] | None = None,
+) -> None:
+    """Each of the provider's own error ``bodies``, answered with HTTP ``status``, gives the error it means.
+
+    A provider may say "unknown pair" or "quota exceeded" in a body with HTTP 200 (Kraken:
+    ``{"error": ["EQuery:Unknown asset pair"]}``). For each ``body -> error class`` the
+    plugin's ``fetch_<category>`` (called with ``params``, default its declared sample) must
+    raise an instance of that class; where the class is a :class:`~coinrelay.NotSupported`
+    (``NotFound``: the body says the coin or pair is unknown) returning ``None`` is accepted
+    too, and the error must not be a breaker strike (its outcome ``not_found`` or
+    ``unsupported``, never an :class:`~coinrelay.InvalidResponse`).
+
+    :param bodies: body (bytes, or text sent as UTF-8) -> the error it must give, e.g.
+        ``{b'{"error":["EQuery:Unknown asset pair"]}': NotFound,
+        b'{"error":["EGeneral:Internal error"]}': InvalidResponse}``.
+    :param status: the HTTP status the bodies come with (the core maps 403/418/429/451/5xx itself).
+    :raises AssertionError: naming the body, what was expected and what came back.
+    """
+    check_provider(plugin, name)
+    call = dict(params if params is not None else CATEGORIES[category].sample)
+    settings = {"endpoints": ["https://contract.invalid"], **(provider_settings or {})}
+    for body, expected in bodies.items():
+        content = body.encode() if isinstance(body, str) else body
+
+        def handler(request: httpx.Request, content: bytes = content) -> httpx.Response:
+            return httpx.Response(status, content=content, headers={"content-type": "application/json"})
+
+        where = f"{name}.fetch_{category} on HTTP {status} body {content[:80]!r}"
+        async with ProviderHarness(
+            plugin, name, transport=httpx.MockTransport(handler), provider_settings=settings
+        ) as harness:
+            try:
+                result = await harness.call(category, **call)
+            except ProviderError as exc:
+                got: ProviderError | None = exc
+            except Exception as exc:
+                wrong = f"{where} raised {type(exc).__name__}: {exc}; expected {expected.__name__}"
+                raise AssertionError(wrong) from exc
+            else:
+                got = None
+                assert result is None, f"{where} returned a value: {result!r}; expected {expected.__name__}"
+        lenient = issubclass(expected, NotSupported)
+        if got is None:
+            assert lenient, f"{where} returned None; expected {expected.__name__}"
+            continue
+        assert isinstance(got, expected), (
+            f"{where} raised {type(got).__name__} ({got}); expected {expected.__name__}"
+            + (" - an unknown pair is not the endpoint's fault: no breaker strike" if lenient else "")
+        )
+        if lenient:
+            assert got.outcome in (Outcome.NOT_FOUND, Outcome.UNSUPPORTED) and not isinstance(got, TransientError), (
+                f"{where}: {type(got).__name__} would strike the breaker"
+            )
 
 
 def check_result(result: object, category: str, name: str) -> None:

@@ -3,7 +3,8 @@
 The core already turns 429/418 into ``RateLimited`` (``Retry-After`` honoured, the whole
 provider paused), 403/451 into ``Forbidden`` (451 = restricted location: paused for long,
 Binance's ``msg`` as the reason) and 5xx/timeouts/refused connections into failover to
-the next mirror. What comes back here is a 2xx, or a 4xx whose body says why:
+the next mirror. What comes back here is a 2xx, or a 4xx whose body says why (a Binance
+error body in a 2xx, as a proxy may send it, is read the same way):
 
 =====================================  ==========================================
 Binance error body                     raised
@@ -37,7 +38,9 @@ async def get_json(ctx: ProviderContext, path: str, params: Mapping[str, Any], *
     """
     resp = await ctx.http.get(path, params=params, weight=weight)
     if resp.is_success:
-        return resp.json()
+        body = resp.json()
+        if parse_error(body) is None:
+            return body
     raise error_for(resp, pair, params)
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
 import coinrelay_binance
 from coinrelay import ConfigError, ProviderSettings, Relay, Settings
-from coinrelay.plugin import RateLimit
-from coinrelay.testing import check_garbage_bodies, check_provider
+from coinrelay.plugin import InvalidResponse, NotSupported, RateLimit
+from coinrelay.testing import check_error_bodies, check_garbage_bodies, check_provider
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_check_provider():
@@ -52,3 +55,20 @@ async def test_config_accepts_usd_quote_and_rejects_unknown_keys():
     bad = Settings(providers={"binance": ProviderSettings(usd_qoute="USDC")})
     with pytest.raises(ConfigError, match=r"providers\.binance\.usd_qoute.*usd_quote"):
         Relay(bad, plugins=[("binance", coinrelay_binance)], load_entry_points=False)
+
+
+#: Binance's error bodies (error_invalid_symbol_docs.json is the documented -1121 sample; -1100 is the
+#: documented "illegal characters" code with its documented message) and what each must raise.
+ERROR_BODIES = {
+    (FIXTURES / "error_invalid_symbol_docs.json").read_bytes(): NotSupported,  # unknown pair: no breaker strike
+    b'{"code": -1120, "msg": "Invalid interval."}': NotSupported,
+    b'{"code": -1100, "msg": "Illegal characters found in parameter \'symbol\'."}': InvalidResponse,
+}
+
+
+@pytest.mark.parametrize("status", [400, 200])
+async def test_error_bodies_say_what_they_mean(status):
+    # Binance sends them with HTTP 400; a proxy or mirror that answers 200 must not turn "invalid symbol"
+    # into a breaker strike either.
+    for category in ("price", "ohlcv", "orderbook"):
+        await check_error_bodies(coinrelay_binance, "binance", bodies=ERROR_BODIES, category=category, status=status)

@@ -3,7 +3,7 @@
 Everything goes through ``ctx.http``; this module never opens a client and never sleeps.
 Error bodies come in two shapes (README section 2)::
 
-    {"error": "coin not found"}                                    HTTP 404 -> NotSupported
+    {"error": "coin not found"}                                    HTTP 404 (or 200) -> NotFound
     {"status": {"error_code": 10002, "error_message": "..."}}      key problems -> NotConfigured
 
 The API key is sent in a header only and scrubbed from every message built from a body.
@@ -18,6 +18,7 @@ from typing import Any
 from coinrelay.plugin import (
     InvalidResponse,
     NotConfigured,
+    NotFound,
     NotSupported,
     ProviderContext,
     ProviderError,
@@ -184,8 +185,8 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
         return NotSupported(f"endpoint needs a paid plan (error_code {code}): {text}", **where)
     if code == 429:
         return RateLimited(f"rate limited (error_code 429): {text}", **where)
-    if status == 404 and msg is not None:
-        return NotSupported(f"{text} ({resp.url})", **where)
+    if msg is not None and code is None and (status == 404 or (resp.is_success and "not found" in msg.lower())):
+        return NotFound(f"{text} ({resp.url})", **where)  # the coin asked for is unknown: no breaker strike
     if resp.is_success or status == 404:
         what = f"error_code {code}: {text}" if code is not None else text
         return InvalidResponse(f"error body ({what}) (HTTP {status} from {resp.url})", **where)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 import coinrelay_coingecko as plugin
-from coinrelay.plugin import ProviderError
-from coinrelay.testing import GARBAGE_BODIES, ProviderHarness, check_garbage_bodies, check_provider
+from coinrelay.plugin import (
+    InvalidResponse,
+    NotConfigured,
+    NotFound,
+    NotSupported,
+    ProviderError,
+    RateLimited,
+)
+from coinrelay.testing import GARBAGE_BODIES, ProviderHarness, check_error_bodies, check_garbage_bodies, check_provider
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_provider_info() -> None:
@@ -34,3 +45,22 @@ async def test_garbage_bodies_ohlcv_4h() -> None:
             except ProviderError:
                 continue
             assert result is None, f"value from garbage {body!r}"
+
+
+#: CoinGecko's error bodies in an HTTP 200 and what each must raise. error_404_coin_not_found.json and
+#: error_429_rate_limit.json are the shared recorded bodies (fixtures/SOURCES.md); the ``status`` ones follow
+#: the documented ``{"status": {"error_code", "error_message"}}`` shape (no verbatim body exists).
+ERROR_BODIES = {
+    (FIXTURES / "error_404_coin_not_found.json").read_bytes(): NotFound,  # unknown coin: no breaker strike
+    (FIXTURES / "error_429_rate_limit.json").read_bytes(): RateLimited,
+    b'{"status": {"error_code": 10002, "error_message": "API Key Missing"}}': NotConfigured,
+    b'{"status": {"error_code": 10005, "error_message": "This request is limited to paid plans"}}': NotSupported,
+    b'{"status": {"error_code": 500, "error_message": "Internal server error"}}': InvalidResponse,
+}
+
+
+async def test_error_bodies_in_http_200_say_what_they_mean() -> None:
+    for category in ("price", "metadata"):
+        await check_error_bodies(plugin, "coingecko", bodies=ERROR_BODIES, category=category)
+    # /simple/price answers an unknown coin id with an empty object: not served, no strike
+    await check_error_bodies(plugin, "coingecko", bodies={b"{}": NotSupported}, category="price")
