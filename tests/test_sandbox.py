@@ -8,10 +8,14 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from coinrelay import Relay
+from coinrelay import AllProvidersFailed, Relay
 from coinrelay._config import ProviderSettings, load_settings
-from coinrelay.sandbox import UPSTREAMS, Sandbox, SandboxError
+from coinrelay.plugin import RecordedBodies
+from coinrelay.sandbox import Sandbox, SandboxError
 from coinrelay.server import create_app
+
+#: The shipped plugins, each with its own sandbox upstream (hook ``sandbox_upstream``).
+UPSTREAMS = ("alternativeme", "binance", "coincap", "coingecko", "coinpaprika", "cryptocompare", "render")
 
 #: Every category the shipped plugins serve, with the query the docs use.
 DATA = {
@@ -44,6 +48,7 @@ async def client(box: Sandbox) -> AsyncIterator[tuple[httpx.AsyncClient, Relay]]
 
 
 def test_every_sandboxed_provider_plugin_is_installed(box: Sandbox) -> None:
+    assert box.providers == UPSTREAMS, "a shipped plugin does not offer its sandbox upstream"
     relay = Relay(box.apply(load_settings(use_file=False)), sandbox=True)
     assert set(UPSTREAMS) <= set(relay.providers), "a provider plugin is not installed in the venv"
     for name in UPSTREAMS:
@@ -178,7 +183,8 @@ def test_coincap_and_cryptocompare_unknown_symbol_shapes(box: Sandbox) -> None:
 
 
 def test_shapes_match_the_recorded_bodies(box: Sandbox) -> None:
-    from coinrelay.sandbox.upstreams._common import body
+    def body(provider: str, name: str):
+        return RecordedBodies(f"coinrelay_{provider}")(name)
 
     ticker = get(box, "binance", "/api/v3/ticker/24hr?symbol=ETHUSDT").json()
     assert list(ticker) == list(body("binance", "ticker_24hr_full_docs.json"))
@@ -239,3 +245,31 @@ def test_slow_fault_delays_answers(box: Sandbox) -> None:
         assert time.perf_counter() - started >= 0.3
     finally:
         box.clear("alternativeme")
+
+
+def with_chain(settings, category: str, chain: list[str]):
+    return settings.model_copy(update={"chains": {**settings.chains, category: chain}})
+
+
+async def test_render_answers_as_a_second_coinrelay_on_the_other_upstreams(box: Sandbox) -> None:
+    settings = with_chain(box.apply(load_settings(use_file=False)), "price", ["render"])
+    async with Relay(settings, sandbox=True) as relay:
+        result = await relay.price("ETH", "USD")
+        box.inject("render", "429", retry_after=5)
+        try:
+            with pytest.raises(AllProvidersFailed) as info:
+                await relay.price("SOL", "USD")
+        finally:
+            box.clear("render")
+    assert result.source.provider == "render"
+    assert result.source.endpoint == box.endpoints("render")[0]
+    assert result.source.sandbox is True
+    assert 1000 < result.price < 10000  # the sandbox market's ETH, as every provider quotes it
+    assert [(a.provider, a.outcome) for a in info.value.attempts] == [("render", "rate_limited")]
+    direct = get(box, "render", "/api/v1/price?symbol=BTC&quote=USD")
+    assert direct.status_code == 200, direct.text
+    inner = direct.json()["source"]
+    assert inner["provider"] in box.providers and inner["provider"] != "render"  # served by the inner relay
+    assert inner["sandbox"] is True
+    unknown = get(box, "render", "/api/v1/price?symbol=NOSUCHCOIN&quote=USD")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "symbol_not_found")

@@ -15,6 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from ._context import ProviderContext
     from ._events import BreakerStateChanged, CallFinished, FailoverHappened, RequestFinished
+    from ._fakes import SandboxUpstream
     from ._models import (
         OHLCV,
         Metadata,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         Volume,
     )
     from ._provider import ProviderInfo
+    from .sandbox import Sandbox
 
 PROJECT_NAME = "coinrelay"
 ENTRY_POINT_GROUP = "coinrelay.plugins"
@@ -50,6 +52,35 @@ def provider_info() -> ProviderInfo:
     :return: the provider's :class:`~coinrelay.ProviderInfo`: name (equal to the
         entry-point name), categories, default endpoints, priority, credentials and
         rate budget. A plugin that only listens to events does not implement it.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Sandbox: a plugin's own fake API for ``coinrelay serve --sandbox`` (issue 12).
+# Self-contained: nothing here depends on the fetch specs below.
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def sandbox_upstream(sandbox: Sandbox) -> SandboxUpstream | None:
+    """Offer this provider's fake API to coinrelay's sandbox.
+
+    Called once per :class:`~coinrelay.sandbox.Sandbox`, when it is created (``coinrelay
+    serve --sandbox``, the CLI's ``--sandbox``, tests), for every plugin that implements
+    it; the sandbox files the answer under the plugin's (entry-point) name, which is the
+    provider's name. Must not do I/O or start anything: the sandbox starts the loopback
+    servers when it starts and stops them when it closes. Import the fake lazily, inside
+    the hook, so it costs nothing outside sandbox mode.
+
+    :param sandbox: the sandbox asking. Most plugins leave this parameter out. A provider
+        that serves from other providers (``render``) keeps it and, once requests arrive
+        (the sandbox is started by then), answers from ``sandbox.relay(exclude=(name,))``.
+    :return: a :class:`~coinrelay.plugin.SandboxUpstream`: the handler answering in the
+        provider's real format from its recorded bodies, the number of mirrors, the path
+        prefix of the real base URL, the dummy credentials the provider needs and the body
+        of its HTTP 429. ``None`` (like not implementing the hook) means no sandbox
+        upstream: the provider is then blocked in sandbox mode, so it never reaches the
+        network. An exception is logged and treated as ``None``.
     """
 
 

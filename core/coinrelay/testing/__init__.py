@@ -3,6 +3,7 @@
 * :class:`ProviderHarness` — call one plugin's hooks directly, with a real context;
 * :func:`check_provider` / :func:`check_garbage_bodies` — the provider contract;
 * :class:`FakeUpstream` — a real HTTP server on 127.0.0.1 with injectable faults;
+* :func:`check_sandbox_upstream` — a plugin's own sandbox upstream serves what the plugin parses;
 * :func:`read_json` / :func:`cassette_filters` — fixture bodies as the core decodes them, and
   a ``vcr_config`` that keeps credentials out of cassettes;
 * :class:`~coinrelay._clock.FakeClock` — time the tests drive.
@@ -17,7 +18,8 @@ from .._clock import FakeClock
 from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_garbage_bodies, check_provider
 from .files import cassette_filters, read_json
 from .harness import ProviderHarness
-from .upstream import FakeUpstream, Fault, Reply
+from .sandbox import check_sandbox_upstream
+from .upstream import FakeUpstream, Fault, Reply, Request
 
 __all__ = [
     "GARBAGE_BODIES",
@@ -27,8 +29,10 @@ __all__ = [
     "Fault",
     "ProviderHarness",
     "Reply",
+    "Request",
     "cassette_filters",
     "check_garbage_bodies",
     "check_provider",
+    "check_sandbox_upstream",
     "read_json",
 ]
