@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
@@ -12,6 +16,7 @@ from coinrelay import AllProvidersFailed, Relay
 from coinrelay._config import ProviderSettings, load_settings
 from coinrelay.plugin import RecordedBodies
 from coinrelay.sandbox import Sandbox, SandboxError
+from coinrelay.scaffold import create
 from coinrelay.server import create_app
 
 #: The shipped plugins, each with its own sandbox upstream (hook ``sandbox_upstream``).
@@ -273,3 +278,37 @@ async def test_render_answers_as_a_second_coinrelay_on_the_other_upstreams(box: 
     assert inner["sandbox"] is True
     unknown = get(box, "render", "/api/v1/price?symbol=NOSUCHCOIN&quote=USD")
     assert (unknown.status_code, unknown.json()["error"]) == (404, "symbol_not_found")
+
+
+@pytest.fixture
+def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """A third-party plugin as ``coinrelay new-provider acme_box`` writes it, imported from its folder."""
+    target = create("acme_box", tmp_path)
+    monkeypatch.syspath_prepend(str(target))
+    yield importlib.import_module("coinrelay_acme_box")
+    for name in [m for m in sys.modules if m.split(".")[0] == "coinrelay_acme_box"]:
+        del sys.modules[name]
+
+
+async def test_a_new_provider_plugin_joins_the_sandbox_with_its_own_fake(acme: ModuleType) -> None:
+    """Registered in process (the slow test in test_scaffold.py installs one and runs ``serve --sandbox``)."""
+    plugins = [("acme_box", acme)]
+    with Sandbox(plugins=plugins) as sb:
+        assert "acme_box" in sb.providers and "binance" in sb.providers
+        endpoints = sb.endpoints("acme_box")
+        settings = with_chain(sb.apply(load_settings(use_file=False)), "price", ["acme_box", "binance"])
+        relay = Relay(settings, plugins=plugins, sandbox=True)
+        app = create_app(relay, sandbox=sb)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://sandbox.test") as c:
+            served = await c.get("/api/v1/price?symbol=ETH&quote=USD")
+            listing = (await c.get("/api/sandbox/faults")).json()
+            assert (await c.post("/api/sandbox/faults/acme_box", json={"kind": "500"})).status_code == 200
+            failover = await c.get("/api/v1/price?symbol=SOL&quote=USD")
+        await relay.aclose()
+    assert served.status_code == 200, served.text
+    assert served.json()["source"]["provider"] == "acme_box"
+    assert served.json()["source"]["endpoint"] in endpoints
+    assert "acme_box" in listing["providers"]
+    assert failover.status_code == 200, failover.text
+    assert failover.json()["source"]["provider"] == "binance"
+    assert [a["outcome"] for a in failover.json()["source"]["attempts"]][:1] == ["failed"]
