@@ -242,5 +242,5 @@ def test_generated_plugin_joins_serve_sandbox_with_its_own_fake(tmp_path):
     assert refused.status_code == 503, refused.text
     assert [a["provider"] for a in refused.json()["attempts"]] == ["acme_feed"]
     log = "".join(server.log)
-    assert "SANDBOX mode" in log
+    assert re.search(r"SANDBOX mode: .*\bacme_feed\b", log), log
     assert "Traceback" not in log, log
