@@ -28,7 +28,7 @@ import uvicorn
 
 from coinrelay import Relay
 from coinrelay._config import load_settings
-from coinrelay.sandbox import UPSTREAMS, Sandbox
+from coinrelay.sandbox import Sandbox
 from coinrelay.server import create_app
 
 pytestmark = pytest.mark.browser
@@ -236,12 +236,13 @@ def test_dashboard_shows_providers_and_a_fault_opens_the_breaker(browser: Browse
         assert browser.js("return !document.getElementById('sandbox-label').hidden")
         assert browser.js("return document.getElementById('sandbox-label').textContent") == "SANDBOX"
         shown = set(browser.js("return [...document.querySelectorAll('tr.provider')].map(r => r.dataset.provider)"))
-        assert set(UPSTREAMS) | {"technical"} <= shown
+        assert set(box.providers) | {"technical"} <= shown
+        assert "render" in box.providers  # render's sandbox upstream: a second coinrelay in process
         buttons = browser.js(
             "return [...new Set([...document.querySelectorAll('button[data-action=inject]')]"
             ".map(b => b.dataset.provider))]"
         )
-        assert sorted(buttons) == sorted(UPSTREAMS)  # fault buttons only for the providers the sandbox imitates
+        assert sorted(buttons) == sorted(box.providers)  # fault buttons only for the providers the sandbox imitates
         mirrors = browser.js("return document.querySelectorAll(\"tr.endpoint[data-provider='binance']\").length")
         assert mirrors == 3
         browser.wait(lambda: provider_state(browser, "binance") == "closed", 5, "binance closed")

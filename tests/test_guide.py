@@ -37,7 +37,12 @@ def guide_files() -> dict[str, str]:
 
 def test_every_snippet_belongs_to_a_file_of_the_plugin():
     files = guide_files()
-    assert set(files) == {"coinrelay_kraken/__init__.py", "coinrelay_kraken/_parse.py", "tests/test_kraken.py"}
+    assert set(files) == {
+        "coinrelay_kraken/__init__.py",
+        "coinrelay_kraken/_parse.py",
+        "coinrelay_kraken/_sandbox.py",
+        "tests/test_kraken.py",
+    }
     for path, source in files.items():
         compile(source, path, "exec")
 

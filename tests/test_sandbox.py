@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from coinrelay import Relay
+from coinrelay import AllProvidersFailed, Relay
 from coinrelay._config import ProviderSettings, load_settings
-from coinrelay.sandbox import UPSTREAMS, Sandbox, SandboxError
+from coinrelay.plugin import RecordedBodies
+from coinrelay.sandbox import Sandbox, SandboxError
+from coinrelay.scaffold import create
 from coinrelay.server import create_app
+
+#: The shipped plugins, each with its own sandbox upstream (hook ``sandbox_upstream``).
+UPSTREAMS = ("alternativeme", "binance", "coincap", "coingecko", "coinpaprika", "cryptocompare", "render")
 
 #: Every category the shipped plugins serve, with the query the docs use.
 DATA = {
@@ -44,6 +53,7 @@ async def client(box: Sandbox) -> AsyncIterator[tuple[httpx.AsyncClient, Relay]]
 
 
 def test_every_sandboxed_provider_plugin_is_installed(box: Sandbox) -> None:
+    assert box.providers == UPSTREAMS, "a shipped plugin does not offer its sandbox upstream"
     relay = Relay(box.apply(load_settings(use_file=False)), sandbox=True)
     assert set(UPSTREAMS) <= set(relay.providers), "a provider plugin is not installed in the venv"
     for name in UPSTREAMS:
@@ -178,7 +188,8 @@ def test_coincap_and_cryptocompare_unknown_symbol_shapes(box: Sandbox) -> None:
 
 
 def test_shapes_match_the_recorded_bodies(box: Sandbox) -> None:
-    from coinrelay.sandbox.upstreams._common import body
+    def body(provider: str, name: str):
+        return RecordedBodies(f"coinrelay_{provider}")(name)
 
     ticker = get(box, "binance", "/api/v3/ticker/24hr?symbol=ETHUSDT").json()
     assert list(ticker) == list(body("binance", "ticker_24hr_full_docs.json"))
@@ -239,3 +250,65 @@ def test_slow_fault_delays_answers(box: Sandbox) -> None:
         assert time.perf_counter() - started >= 0.3
     finally:
         box.clear("alternativeme")
+
+
+def with_chain(settings, category: str, chain: list[str]):
+    return settings.model_copy(update={"chains": {**settings.chains, category: chain}})
+
+
+async def test_render_answers_as_a_second_coinrelay_on_the_other_upstreams(box: Sandbox) -> None:
+    settings = with_chain(box.apply(load_settings(use_file=False)), "price", ["render"])
+    async with Relay(settings, sandbox=True) as relay:
+        result = await relay.price("ETH", "USD")
+        box.inject("render", "429", retry_after=5)
+        try:
+            with pytest.raises(AllProvidersFailed) as info:
+                await relay.price("SOL", "USD")
+        finally:
+            box.clear("render")
+    assert result.source.provider == "render"
+    assert result.source.endpoint == box.endpoints("render")[0]
+    assert result.source.sandbox is True
+    assert 1000 < result.price < 10000  # the sandbox market's ETH, as every provider quotes it
+    assert [(a.provider, a.outcome) for a in info.value.attempts] == [("render", "rate_limited")]
+    direct = get(box, "render", "/api/v1/price?symbol=BTC&quote=USD")
+    assert direct.status_code == 200, direct.text
+    inner = direct.json()["source"]
+    assert inner["provider"] in box.providers and inner["provider"] != "render"  # served by the inner relay
+    assert inner["sandbox"] is True
+    unknown = get(box, "render", "/api/v1/price?symbol=NOSUCHCOIN&quote=USD")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "symbol_not_found")
+
+
+@pytest.fixture
+def acme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """A third-party plugin as ``coinrelay new-provider acme_box`` writes it, imported from its folder."""
+    target = create("acme_box", tmp_path)
+    monkeypatch.syspath_prepend(str(target))
+    yield importlib.import_module("coinrelay_acme_box")
+    for name in [m for m in sys.modules if m.split(".")[0] == "coinrelay_acme_box"]:
+        del sys.modules[name]
+
+
+async def test_a_new_provider_plugin_joins_the_sandbox_with_its_own_fake(acme: ModuleType) -> None:
+    """Registered in process (the slow test in test_scaffold.py installs one and runs ``serve --sandbox``)."""
+    plugins = [("acme_box", acme)]
+    with Sandbox(plugins=plugins) as sb:
+        assert "acme_box" in sb.providers and "binance" in sb.providers
+        endpoints = sb.endpoints("acme_box")
+        settings = with_chain(sb.apply(load_settings(use_file=False)), "price", ["acme_box", "binance"])
+        relay = Relay(settings, plugins=plugins, sandbox=True)
+        app = create_app(relay, sandbox=sb)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://sandbox.test") as c:
+            served = await c.get("/api/v1/price?symbol=ETH&quote=USD")
+            listing = (await c.get("/api/sandbox/faults")).json()
+            assert (await c.post("/api/sandbox/faults/acme_box", json={"kind": "500"})).status_code == 200
+            failover = await c.get("/api/v1/price?symbol=SOL&quote=USD")
+        await relay.aclose()
+    assert served.status_code == 200, served.text
+    assert served.json()["source"]["provider"] == "acme_box"
+    assert served.json()["source"]["endpoint"] in endpoints
+    assert "acme_box" in listing["providers"]
+    assert failover.status_code == 200, failover.text
+    assert failover.json()["source"]["provider"] == "binance"
+    assert [a["outcome"] for a in failover.json()["source"]["attempts"]][:1] == ["failed"]

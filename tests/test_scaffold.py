@@ -1,10 +1,11 @@
 """``coinrelay new-provider``: the generated plugin installs, registers its entry point and its tests pass.
 
-The slow test builds a throw-away venv (``--without-pip``) whose ``.pth`` adds the shared
+The slow tests build a throw-away venv (``--without-pip``) whose ``.pth`` adds the shared
 venv's site-packages (so coinrelay, pytest, vcrpy... are importable) without installing
 anything into the shared venv; the generated plugin is pip-installed there (no deps, no
-index, no build isolation: nothing is downloaded) and its own test suite runs in a
-subprocess, as a plugin author would run it.
+index, no build isolation: nothing is downloaded), then its own test suite runs in a
+subprocess, as a plugin author would run it, and ``coinrelay serve --sandbox`` serves it
+from its own fake (issue 12: a third-party plugin joins the sandbox without a core change).
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -30,11 +34,15 @@ EXPECTED_FILES = {
     "README.md",
     "coinrelay_{name}/__init__.py",
     "coinrelay_{name}/_parse.py",
+    "coinrelay_{name}/_sandbox.py",
+    "coinrelay_{name}/_sandbox_bodies/price.json",
+    "coinrelay_{name}/_sandbox_bodies/README.md",
     "tests/conftest.py",
     "tests/test_parse.py",
     "tests/test_contract.py",
     "tests/test_errors.py",
     "tests/test_cassettes.py",
+    "tests/test_sandbox.py",
     "tests/cassettes/test_cassettes/test_price.yaml",
     "tests/fixtures/price.json",
     "tests/fixtures/README.md",
@@ -148,10 +156,8 @@ def _pytest(python: Path, target: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.slow
-def test_generated_plugin_installs_and_its_tests_pass(tmp_path):
-    target = scaffold(tmp_path / "src", "acme_feed")
-    python = _venv(tmp_path)
+def _install(python: Path, target: Path) -> None:
+    """pip-install ``target`` into the venv of ``python`` (no deps, no index: nothing is downloaded)."""
     install = subprocess.run(
         [
             sys.executable,
@@ -173,6 +179,13 @@ def test_generated_plugin_installs_and_its_tests_pass(tmp_path):
     )
     assert install.returncode == 0, install.stdout + install.stderr
 
+
+@pytest.mark.slow
+def test_generated_plugin_installs_and_its_tests_pass(tmp_path):
+    target = scaffold(tmp_path / "src", "acme_feed")
+    python = _venv(tmp_path)
+    _install(python, target)
+
     proc = _pytest(python, target)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
@@ -186,3 +199,69 @@ def test_generated_plugin_installs_and_its_tests_pass(tmp_path):
     broken = _pytest(python, target)
     assert broken.returncode == 1, broken.stdout
     assert re.search(r"\d+ failed", broken.stdout), broken.stdout
+
+
+class Server:
+    """``coinrelay serve`` in a subprocess; :meth:`url` waits for uvicorn's "running on" line."""
+
+    def __init__(self, python: Path, *args: str, cwd: Path) -> None:
+        cmd = [str(python), "-c", "from coinrelay.cli import main; main()", "serve", "--port", "0", *args]
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=_clean_env(), stderr=subprocess.PIPE, text=True)
+        self.log: list[str] = []
+        self._drain = threading.Thread(target=lambda: self.log.extend(self.proc.stderr or ()), daemon=True)
+
+    def url(self) -> str:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:  # blocks until uvicorn reports (the test timeout bounds it)
+            self.log.append(line)
+            found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                self._drain.start()  # keep reading, so the server never blocks on a full pipe
+                return found.group(1)
+        raise AssertionError("the server exited before serving:\n" + "".join(self.log))
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)  # Ctrl-C: uvicorn shuts down, the sandbox closes
+        self.proc.wait(timeout=60)
+        if self._drain.is_alive():
+            self._drain.join(timeout=60)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+
+
+@pytest.mark.slow
+def test_generated_plugin_joins_serve_sandbox_with_its_own_fake(tmp_path):
+    """Installed from ``new-provider`` output as is, nothing in the core changed: the real server
+    answers a data request from the plugin's own sandbox upstream, and its faults reach it."""
+    target = scaffold(tmp_path / "src", "acme_feed")
+    python = _venv(tmp_path)
+    _install(python, target)
+    config = tmp_path / "coinrelay.toml"
+    config.write_text('[chains]\nprice = ["acme_feed"]\n')
+
+    server = Server(python, "--sandbox", "--config", str(config), cwd=tmp_path)
+    try:
+        url = server.url()
+        with httpx.Client(base_url=url, trust_env=False, timeout=30) as http:
+            price = http.get("/api/v1/price", params={"symbol": "ETH", "quote": "USD"})
+            controls = http.get("/api/sandbox/faults").json()
+            down = http.post("/api/sandbox/faults/acme_feed", json={"kind": "down"})
+            refused = http.get("/api/v1/price", params={"symbol": "SOL", "quote": "USD"})
+    finally:
+        server.stop()
+
+    assert price.status_code == 200, price.text
+    assert price.headers["x-coinrelay-sandbox"] == "1"
+    body = price.json()
+    assert (body["symbol"], body["quote"]) == ("ETH", "USD")
+    assert body["source"]["provider"] == "acme_feed"
+    assert body["source"]["sandbox"] is True
+    assert body["source"]["endpoint"].startswith("http://127.0.0.1:")
+    assert 1000 < float(body["price"]) < 10000  # the sandbox market's ETH, parsed by the plugin's own parser
+    assert "acme_feed" in controls["providers"]
+    assert down.status_code == 200, down.text
+    assert refused.status_code == 503, refused.text
+    assert [a["provider"] for a in refused.json()["attempts"]] == ["acme_feed"]
+    log = "".join(server.log)
+    assert re.search(r"SANDBOX mode: .*\bacme_feed\b", log), log
+    assert "Traceback" not in log, log

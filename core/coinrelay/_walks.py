@@ -162,6 +162,12 @@ class Walker:
 
     async def _check(self, rt: ProviderRuntime, call: Call) -> bool | None:
         """``None`` (skipped: recorded), ``False`` (ask it) or ``True`` (ask it as a probe)."""
+        verdict = await self._availability(rt, call)
+        if verdict is None and rt.configured_reason is None and not (rt.relays and call.hops >= self.max_hops):
+            call.might_serve = True  # skipped while it might serve it: no 404 then
+        return verdict
+
+    async def _availability(self, rt: ProviderRuntime, call: Call) -> bool | None:
         category = call.category
         if rt.configured_reason is not None:
             self.recorder.skipped(rt, category, Outcome.SKIPPED, f"not configured: {rt.configured_reason}", call.trail)
@@ -173,7 +179,7 @@ class Walker:
             )
             self.recorder.skipped(rt, category, Outcome.SKIPPED, reason, call.trail)
             return None
-        call.might_serve = True  # from here on, a skip says nothing about the symbol
+        # from here on, a skip says nothing about the symbol: the provider might serve it
         state = self.state
         pause = await state.get_pause(rt.name)
         if pause is not None:

@@ -29,7 +29,9 @@ from ._methods import compile_function, param_doc, wrap
 
 if TYPE_CHECKING:
     from ._events import BreakerStateChanged, CallFinished, FailoverHappened, RequestFinished
+    from ._fakes import SandboxUpstream
     from ._provider import ProviderInfo
+    from .sandbox import Sandbox
 
 PROJECT_NAME = "coinrelay"
 ENTRY_POINT_GROUP = "coinrelay.plugins"
@@ -57,6 +59,36 @@ def provider_info() -> ProviderInfo:
 
     Raise nothing: an exception here marks the plugin ``failed`` in ``coinrelay plugins``
     and the relay runs without it.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Sandbox: a plugin's own fake API for ``coinrelay serve --sandbox`` (issue 12).
+# Self-contained: nothing here depends on the fetch specs below.
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def sandbox_upstream(sandbox: Sandbox) -> SandboxUpstream | None:
+    """Offer this provider's fake API to coinrelay's sandbox.
+
+    Called once per :class:`~coinrelay.sandbox.Sandbox`, when it is created (``coinrelay
+    serve --sandbox``, the CLI's ``--sandbox``, tests), for every plugin that implements
+    it; the sandbox files the answer under the plugin's (entry-point) name, which is the
+    provider's name. Must not do I/O or start anything: the sandbox starts the loopback
+    servers when it starts and stops them when it closes. Import the fake lazily, inside
+    the hook, so it costs nothing outside sandbox mode.
+
+    Return a :class:`~coinrelay.plugin.SandboxUpstream`: the handler answering in the
+    provider's real format from its recorded bodies, the number of mirrors, the path prefix of
+    the real base URL, the dummy credentials the provider needs and the body of its HTTP 429.
+    Return ``None`` (like not implementing the hook) for no sandbox upstream: the provider is
+    then blocked in sandbox mode, so it never reaches the network. Raise nothing: an exception
+    is logged and treated as ``None``.
+
+    :param sandbox: the sandbox asking. Most plugins leave this parameter out. A provider
+        that serves from other providers (``render``) keeps it and, once requests arrive
+        (the sandbox is started by then), answers from ``sandbox.relay(exclude=(name,))``.
     """
 
 

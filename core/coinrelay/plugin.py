@@ -17,11 +17,17 @@ the modules behind them (``coinrelay._*``) are private and may change at any tim
   :class:`Param` and :func:`register_category` (see ``coinrelay/_categories.py``);
 * parsing helpers that turn a body into values with clear errors (:func:`field`, :func:`num`,
   :func:`dec`, :func:`integer`, :func:`from_ms`, :func:`from_s`, :func:`from_iso`, :func:`bad`,
-  :func:`redact`), and symbol mapping (:class:`SymbolMapper`, :func:`normalize_symbol`).
+  :func:`redact`), and symbol mapping (:class:`SymbolMapper`, :func:`normalize_symbol`);
+* the plugin's own sandbox upstream (hook ``sandbox_upstream``; see ``_sandbox.py`` in any shipped
+  plugin): :class:`SandboxUpstream` (what the hook returns), the :class:`Request` a fake receives and
+  the :class:`Reply` it sends, :class:`Routes` (dispatch by path), :class:`RecordedBodies` (recorded
+  bodies shipped as package data) and ``market``, the made-up market every plugin's fake quotes
+  from (``market.price("BTC", "USD")``, ``market.candles(...)``), so sandboxed providers agree.
 """
 
 from __future__ import annotations
 
+from . import _market as market
 from ._categories import FETCHED, INTERVALS, CategorySpec, Param, register_category
 from ._context import ProviderContext
 from ._errors import (
@@ -41,6 +47,7 @@ from ._errors import (
     UpstreamServerError,
     UpstreamTimeout,
 )
+from ._fakes import RecordedBodies, Reply, Request, Routes, SandboxUpstream
 from ._http import HOP_HEADER
 from ._models import (
     MACD,
@@ -105,8 +112,13 @@ __all__ = [
     "RESULT_TYPES",
     "RateLimit",
     "RateLimited",
+    "RecordedBodies",
+    "Reply",
+    "Request",
     "Response",
     "Result",
+    "Routes",
+    "SandboxUpstream",
     "Sentiment",
     "SentimentPoint",
     "Social",
@@ -127,6 +139,7 @@ __all__ = [
     "from_s",
     "hookimpl",
     "integer",
+    "market",
     "normalize_symbol",
     "num",
     "redact",

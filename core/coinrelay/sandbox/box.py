@@ -1,32 +1,26 @@
-"""The sandbox: one loopback upstream per provider, in that provider's real format, with faults."""
+"""The sandbox: the loopback upstreams the installed plugins offer, with faults. It knows no provider."""
 
 from __future__ import annotations
 
+import logging
 import threading
-from types import ModuleType
-from typing import Any, ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import SecretStr
 
-from .._config import ProviderSettings, Settings
+from .._config import ProviderSettings, Settings, StateSettings, load_settings
+from .._fakes import SandboxUpstream
+from .._plugins import BUILTIN_PLUGINS, hook_function, make_plugin_manager
 from ..testing.upstream import FakeUpstream, Fault
-from .upstreams import alternativeme, binance, coincap, coingecko, coinpaprika, cryptocompare
 
-#: The providers the sandbox imitates, and the handler module of each.
-UPSTREAMS: dict[str, ModuleType] = {
-    "binance": binance,
-    "coingecko": coingecko,
-    "coincap": coincap,
-    "cryptocompare": cryptocompare,
-    "coinpaprika": coinpaprika,
-    "alternativeme": alternativeme,
-}
-#: Loopback endpoints per provider (Binance gets mirrors, like api/api-gcp/data-api).
-MIRRORS: dict[str, int] = {"binance": 3}
-#: Dummy credentials for providers that need a key to work at all.
-DUMMY_KEYS: dict[str, str] = {"coincap": "sandbox"}
-#: Plugins built into the core that never do I/O and may stay loaded.
-BUILTIN = ("technical",)
+if TYPE_CHECKING:
+    from .._relay import Relay
+
+log = logging.getLogger("coinrelay.sandbox")
+
+#: What replaces a real credential the user configured (a real one never reaches a sandbox upstream).
+DUMMY_CREDENTIAL = "sandbox"
 
 
 class SandboxError(ValueError):
@@ -34,7 +28,7 @@ class SandboxError(ValueError):
 
 
 class Sandbox:
-    """Fake providers on 127.0.0.1 that answer in each provider's real format.
+    """The installed plugins' fake APIs on 127.0.0.1, each in its provider's real format, with faults.
 
     ::
 
@@ -44,26 +38,68 @@ class Sandbox:
         box.clear("binance")
         box.close()
 
+    Every plugin implementing the ``sandbox_upstream`` hook offers a
+    :class:`~coinrelay.plugin.SandboxUpstream`; the sandbox starts one
+    :class:`~coinrelay.testing.FakeUpstream` per mirror of each with its handler.
+
     Fault kinds (:attr:`KINDS`): ``down`` (connection refused), ``slow`` (``delay`` seconds,
     default 2, before each answer), ``500`` (``status``, default 500), ``429`` (with
     ``Retry-After: retry_after``, default 30, and the provider's own 429 body), ``garbage``
     (HTTP 200 with an HTML body). ``mirror=<index>`` limits a fault to one endpoint.
 
-    :param providers: imitate only these (default: all of :data:`UPSTREAMS`).
+    :param providers: imitate only these (default: every provider whose plugin offers an upstream).
+    :param plugins: ``(name, module_or_object)`` plugins registered directly, as for
+        :class:`~coinrelay.Relay` (tests, host apps embedding a provider).
+    :param load_entry_points: ``False`` looks only at ``plugins`` (and the built-ins).
+    :raises SandboxError: a name in ``providers`` offers no sandbox upstream.
     """
 
     KINDS: ClassVar[tuple[str, ...]] = ("down", "slow", "500", "429", "garbage")
 
-    def __init__(self, providers: tuple[str, ...] | list[str] | None = None) -> None:
-        names = tuple(providers) if providers is not None else tuple(UPSTREAMS)
-        unknown = [n for n in names if n not in UPSTREAMS]
+    def __init__(
+        self,
+        providers: tuple[str, ...] | list[str] | None = None,
+        *,
+        plugins: Iterable[tuple[str, object]] = (),
+        load_entry_points: bool = True,
+    ) -> None:
+        self._plugins = list(plugins)
+        self._load_entry_points = load_entry_points
+        offers, self._credential_keys = self._discover()
+        names = tuple(providers) if providers is not None else tuple(offers)
+        unknown = [n for n in names if n not in offers]
         if unknown:
-            raise SandboxError(f"no sandbox upstream for {unknown}; available: {', '.join(UPSTREAMS)}")
+            available = ", ".join(offers) or "none: no installed plugin implements sandbox_upstream"
+            raise SandboxError(f"no sandbox upstream for {unknown}; available: {available}")
         self.providers = names
+        #: The upstream each sandboxed provider's plugin offered.
+        self.offers: dict[str, SandboxUpstream] = {n: offers[n] for n in names}
         self.upstreams: dict[str, list[FakeUpstream]] = {}
         self._faults: dict[str, dict[int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._started = False
+
+    def _discover(self) -> tuple[dict[str, SandboxUpstream], dict[str, tuple[str, ...]]]:
+        """Ask every plugin for its upstream (by plugin name, sorted) and its credential keys."""
+        pm, _ = make_plugin_manager(Settings(), extra_plugins=self._plugins, load_entry_points=self._load_entry_points)
+        offers: dict[str, SandboxUpstream] = {}
+        keys: dict[str, tuple[str, ...]] = {}
+        for impl in pm.hook.sandbox_upstream.get_hookimpls():
+            name = impl.plugin_name
+            try:
+                offer = impl.function(**({"sandbox": self} if "sandbox" in impl.argnames else {}))
+            except Exception:
+                log.exception("plugin %r: sandbox_upstream raised; %s is left out of the sandbox", name, name)
+                continue
+            if offer is None:
+                continue
+            if not isinstance(offer, SandboxUpstream):
+                log.error("plugin %r: sandbox_upstream returned %s, not a SandboxUpstream; left out", name, type(offer))
+                continue
+            offers[name] = offer
+            info = hook_function(pm, "provider_info", name)
+            keys[name] = tuple(info[0]().credentials) if info is not None else ()
+        return dict(sorted(offers.items())), keys
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -73,12 +109,14 @@ class Sandbox:
             return self
         try:
             for name in self.providers:
-                module = UPSTREAMS[name]
+                offer = self.offers[name]
                 ups: list[FakeUpstream] = []
                 self.upstreams[name] = ups
-                for _ in range(MIRRORS.get(name, 1)):
+                for _ in range(offer.mirrors):
                     up = FakeUpstream()
-                    up.default = module.handle
+                    up.default = offer.handler
+                    if offer.on_close is not None:
+                        up.on_close.append(offer.on_close)
                     ups.append(up.start())
         except BaseException:
             self.close()
@@ -105,40 +143,68 @@ class Sandbox:
 
     def endpoints(self, provider: str) -> list[str]:
         """The loopback base URLs of ``provider`` (with the real API's path prefix)."""
-        module = UPSTREAMS[provider]
-        return [up.url + module.PREFIX for up in self._ups(provider)]
+        prefix = self.offers[provider].prefix if provider in self.offers else ""
+        return [up.url + prefix for up in self._ups(provider)]
 
-    def apply(self, settings: Settings) -> Settings:
-        """``settings`` with every sandboxed provider pointed at its loopback upstream.
+    def apply(self, settings: Settings, *, exclude: Iterable[str] = ()) -> Settings:
+        """``settings`` with every sandboxed provider pointed at its loopback upstreams.
 
-        Real credentials are replaced by a dummy ``sandbox`` key (also set where a provider
-        cannot work without one), and
-        only the sandboxed providers and the built-in ones load: nothing can reach the
-        network.
+        A provider's credentials become the dummy values its upstream asks for; a real one
+        in ``settings`` is replaced by ``"sandbox"``, so it never reaches a sandbox upstream.
+        Its other settings (timeout, options, enabled) stay. Only the sandboxed providers
+        and the built-in plugins (which do no I/O) load: nothing can reach the network.
+
+        :param exclude: sandboxed providers to block as well (render's inner relay leaves
+            render out).
         """
         if not self._started:
             raise SandboxError("start() the sandbox before apply()")
+        left_out = set(exclude)
+        names = [n for n in self.providers if n not in left_out]
         providers = dict(settings.providers)
-        for name in self.providers:
-            current = settings.provider(name)
-            data = current.model_dump(exclude={"api_key"})
-            extra = current.options()
-            data.update(extra)
-            data["endpoints"] = self.endpoints(name)
-            # A real key never travels to a sandbox upstream; a dummy one keeps keyed plans working.
-            needs_key = name in DUMMY_KEYS or current.api_key is not None
-            data["api_key"] = SecretStr(DUMMY_KEYS.get(name, "sandbox")) if needs_key else None
-            providers[name] = ProviderSettings(**data)
-        load = [*self.providers, *BUILTIN]
+        for name in names:
+            providers[name] = self._sandboxed(name, settings.provider(name))
         out = settings.model_copy(
             update={
                 "providers": providers,
-                "plugins": settings.plugins.model_copy(update={"load": load}),
+                "plugins": settings.plugins.model_copy(update={"load": [*names, *BUILTIN_PLUGINS]}),
             }
         )
         out.source_path = settings.source_path
         out._strict_chains = settings.strict_chains
         return out
+
+    def _sandboxed(self, name: str, current: ProviderSettings) -> ProviderSettings:
+        data = current.model_dump(exclude={"api_key"})
+        data["endpoints"] = self.endpoints(name)
+        dummies = self.offers[name].credentials
+        for key in dict.fromkeys(("api_key", *self._credential_keys.get(name, ()), *dummies)):
+            configured = current.api_key if key == "api_key" else data.get(key)
+            value = dummies.get(key, DUMMY_CREDENTIAL if configured else None)
+            if key == "api_key":
+                data[key] = SecretStr(value) if value else None
+            elif value:
+                data[key] = value
+            else:
+                data.pop(key, None)
+        return ProviderSettings(**data)
+
+    def relay(self, *, exclude: Iterable[str] = ()) -> Relay:
+        """A new relay on this started sandbox: what a second coinrelay deployment would serve.
+
+        Default settings with chains by priority (so every sandboxed provider serves, a new
+        plugin's too), in-memory state, results labelled sandbox, the sandbox's plugins
+        less ``exclude``. ``render``'s sandbox upstream is this relay's HTTP app with
+        ``exclude=("render",)`` (it would forward to itself). The caller closes it
+        (``await relay.aclose()``).
+        """
+        from .._relay import Relay
+
+        left_out = set(exclude)
+        settings = self.apply(load_settings(use_file=False), exclude=left_out)
+        settings = settings.model_copy(update={"state": StateSettings(), "chains": {}})
+        plugins = [(n, p) for n, p in self._plugins if n not in left_out]
+        return Relay(settings, plugins=plugins, load_entry_points=self._load_entry_points, sandbox=True)
 
     # -- faults ----------------------------------------------------------------------
 
@@ -164,7 +230,6 @@ class Sandbox:
             raise SandboxError(f"unknown fault kind {kind!r}; allowed: {', '.join(self.KINDS)}")
         if mirror is not None and not 0 <= mirror < len(ups):
             raise SandboxError(f"{provider} has mirrors 0..{len(ups) - 1}, not {mirror}")
-        module = UPSTREAMS[provider]
         targets = range(len(ups)) if mirror is None else [mirror]
         with self._lock:
             for i in targets:
@@ -182,9 +247,8 @@ class Sandbox:
                     up.fault = Fault("status", status=detail["status"])
                 elif kind == "429":
                     detail["retry_after"] = int(opts.get("retry_after", 30))
-                    up.fault = Fault(
-                        "rate_limit", status=429, retry_after=str(detail["retry_after"]), body=module.RATE_LIMIT_BODY
-                    )
+                    body = self.offers[provider].rate_limit_body
+                    up.fault = Fault("rate_limit", status=429, retry_after=str(detail["retry_after"]), body=body)
                 else:
                     up.fault = Fault("garbage")
                 self._faults.setdefault(provider, {})[i] = detail

@@ -24,7 +24,10 @@ async def serve(settings: Settings, *, host: str, port: int, sandbox: bool = Fal
     try:
         if box is not None:
             settings = box.apply(settings)
-            log.warning("SANDBOX mode: providers answer from loopback upstreams with recorded data")
+            log.warning(
+                "SANDBOX mode: %s answer from their plugins' fake APIs on loopback; every other provider is blocked",
+                ", ".join(box.providers) or "no provider",
+            )
         relay = Relay(settings, sandbox=box is not None)
         try:
             app = create_app(relay, sandbox=box)

@@ -4,6 +4,7 @@
 * :func:`check_provider` / :func:`check_garbage_bodies` / :func:`check_error_bodies` — the
   provider contract (the description, garbage bodies, the provider's own in-band error bodies);
 * :class:`FakeUpstream` — a real HTTP server on 127.0.0.1 with injectable faults;
+* :func:`check_sandbox_upstream` — a plugin's own sandbox upstream serves what the plugin parses;
 * :func:`read_json` / :func:`cassette_filters` — fixture bodies as the core decodes them, and
   a ``vcr_config`` that keeps credentials out of cassettes;
 * :class:`~coinrelay._clock.FakeClock` — time the tests drive.
@@ -18,7 +19,8 @@ from .._clock import FakeClock
 from .contract import GARBAGE_BODIES, SAMPLE_PARAMS, check_error_bodies, check_garbage_bodies, check_provider
 from .files import cassette_filters, read_json
 from .harness import ProviderHarness
-from .upstream import FakeUpstream, Fault, Reply
+from .sandbox import check_sandbox_upstream
+from .upstream import FakeUpstream, Fault, Reply, Request
 
 __all__ = [
     "GARBAGE_BODIES",
@@ -28,9 +30,11 @@ __all__ = [
     "Fault",
     "ProviderHarness",
     "Reply",
+    "Request",
     "cassette_filters",
     "check_error_bodies",
     "check_garbage_bodies",
     "check_provider",
+    "check_sandbox_upstream",
     "read_json",
 ]

@@ -1,8 +1,8 @@
 """A real HTTP/1.1 server on 127.0.0.1 that speaks a provider's format, with faults.
 
 It runs its own event loop in a background thread, so the code under test talks to it
-over real sockets. Routes map a path to a :class:`Reply` (or a function of the request);
-a :class:`Fault` changes how every request is answered::
+over real sockets. Routes map a path to a :class:`Reply` (or a function of the request, which may be async:
+it is awaited on the server's loop); a :class:`Fault` changes how every request is answered::
 
     with FakeUpstream() as up:
         up.route("/api/v3/ticker/price", Reply.json({"symbol": "BTCUSDT", "price": "1.0"}))
@@ -20,39 +20,20 @@ Only loopback addresses are ever bound.
 from __future__ import annotations
 
 import asyncio
-import json
+import inspect
+import logging
 import socket
 import struct
 import threading
 import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from .._fakes import Handler, Reply, Request
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
+__all__ = ["FakeUpstream", "Fault", "Handler", "Reply", "Request"]
 
-
-@dataclass(slots=True)
-class Reply:
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-    @classmethod
-    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> Reply:
-        return cls(status, json.dumps(data).encode(), {"content-type": "application/json", **(headers or {})}, delay)
-
-    @classmethod
-    def raw(cls, body: bytes | str, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
-        data = body.encode() if isinstance(body, str) else body
-        return cls(status, data, {"content-type": "application/json", **(headers or {})})
+log = logging.getLogger("coinrelay.testing")
 
 
 @dataclass(slots=True)
@@ -65,8 +46,6 @@ class Fault:
     path: str | None = None
     body: bytes | None = None
 
-
-Handler = Callable[[Request], Reply]
 
 _REASONS = {
     200: "OK",
@@ -91,6 +70,9 @@ class FakeUpstream:
         self.default: Reply | Handler = Reply.json({"error": "no route"}, status=404)
         self.fault: Fault | None = None
         self.requests: list[Request] = []
+        #: Awaited on the server's event loop by :meth:`close`, before connections drop
+        #: (a handler's own clean-up: see ``SandboxUpstream.on_close``).
+        self.on_close: list[Callable[[], Awaitable[None]]] = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-upstream", daemon=True)
@@ -142,6 +124,11 @@ class FakeUpstream:
         self._started = False
 
     async def _drain(self) -> None:
+        for callback in self.on_close:
+            try:
+                await callback()
+            except Exception:  # one failed clean-up must not keep the server open
+                log.exception("on_close callback %r of the fake upstream at %s raised", callback, self.url)
         await self._stop()
         rest = asyncio.all_tasks() - {asyncio.current_task()}
         for task in rest:
@@ -237,6 +224,8 @@ class FakeUpstream:
             fault = None
         target = self._routes.get(req.path, self.default)
         reply = target(req) if callable(target) else target
+        if inspect.isawaitable(reply):
+            reply = await reply
         if fault is None:
             if reply.delay:
                 await asyncio.sleep(reply.delay)

@@ -7,13 +7,13 @@ JSON-to-model parsing in ``_parse``.
 
 from __future__ import annotations
 
-from coinrelay.plugin import ProviderContext, ProviderInfo, RateLimit, Sentiment, hookimpl
+from coinrelay.plugin import ProviderContext, ProviderInfo, RateLimit, SandboxUpstream, Sentiment, hookimpl
 
 from . import _client, _parse
 
 NAME = _parse.PROVIDER
 
-__all__ = ["NAME", "fetch_sentiment", "provider_info"]
+__all__ = ["NAME", "fetch_sentiment", "provider_info", "sandbox_upstream"]
 
 
 @hookimpl
@@ -45,3 +45,14 @@ async def fetch_sentiment(ctx: ProviderContext, limit: int) -> Sentiment | None:
     """
     body = await _client.get_fng(ctx, limit)
     return _parse.parse_fng(body, limit, ctx.source())
+
+
+@hookimpl
+def sandbox_upstream() -> SandboxUpstream:
+    """The fake API that ``coinrelay serve --sandbox`` runs for this provider (``_sandbox.py``).
+
+    The Fear & Greed index (``/fng/``), no key.
+    """
+    from ._sandbox import upstream
+
+    return upstream()

@@ -20,6 +20,7 @@ from coinrelay.plugin import (
     Price,
     ProviderContext,
     ProviderInfo,
+    SandboxUpstream,
     Volume,
     hookimpl,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "fetch_price",
     "fetch_volume",
     "provider_info",
+    "sandbox_upstream",
 ]
 
 #: Default mirrors, tried in order; the last one serves market data only (every path used here).
@@ -123,3 +125,14 @@ async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata | None:
         ctx, "/api/v3/exchangeInfo", {"symbol": pair.name}, weight=_limits.EXCHANGE_INFO_WEIGHT, pair=pair
     )
     return parse_metadata(body, pair, ctx.source())
+
+
+@hookimpl
+def sandbox_upstream() -> SandboxUpstream:
+    """The fake API that ``coinrelay serve --sandbox`` runs for this provider (``_sandbox.py``).
+
+    Three mirrors of the spot API (``/api/v3``), no key.
+    """
+    from ._sandbox import upstream
+
+    return upstream()

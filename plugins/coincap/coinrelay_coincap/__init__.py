@@ -20,6 +20,7 @@ from coinrelay.plugin import (
     ProviderContext,
     ProviderInfo,
     RateLimit,
+    SandboxUpstream,
     Volume,
     hookimpl,
 )
@@ -41,7 +42,16 @@ IDS: dict[str, str] = {
     "ADA": "cardano",
 }
 
-__all__ = ["IDS", "NAME", "fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
+__all__ = [
+    "IDS",
+    "NAME",
+    "fetch_metadata",
+    "fetch_ohlcv",
+    "fetch_price",
+    "fetch_volume",
+    "provider_info",
+    "sandbox_upstream",
+]
 
 
 @hookimpl
@@ -129,3 +139,14 @@ async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: s
     params = {"interval": finer, "start": start_s * 1000, "end": now_s * 1000}
     body = await _client.get_json(ctx, f"/assets/{asset_id}/history", params)
     return _parse.parse_history(body, symbol, interval, limit, ctx.source())
+
+
+@hookimpl
+def sandbox_upstream() -> SandboxUpstream:
+    """The fake API that ``coinrelay serve --sandbox`` runs for this provider (``_sandbox.py``).
+
+    CoinCap v3 (``/v3``) with a dummy ``api_key``.
+    """
+    from ._sandbox import upstream
+
+    return upstream()

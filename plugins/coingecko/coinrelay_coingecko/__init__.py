@@ -16,13 +16,14 @@ from coinrelay.plugin import (
     ProviderContext,
     ProviderInfo,
     RateLimit,
+    SandboxUpstream,
     Volume,
     hookimpl,
 )
 
 from . import _client, _parse
 
-__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
+__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info", "sandbox_upstream"]
 
 NAME = _client.NAME
 
@@ -100,3 +101,14 @@ async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
     }
     body = await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
     return _parse.metadata(body, symbol=symbol, source=ctx.source())
+
+
+@hookimpl
+def sandbox_upstream() -> SandboxUpstream:
+    """The fake API that ``coinrelay serve --sandbox`` runs for this provider (``_sandbox.py``).
+
+    The public API (``/api/v3``), no key.
+    """
+    from ._sandbox import upstream
+
+    return upstream()

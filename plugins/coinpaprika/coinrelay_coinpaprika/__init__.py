@@ -16,13 +16,14 @@ from coinrelay.plugin import (
     ProviderContext,
     ProviderInfo,
     RateLimit,
+    SandboxUpstream,
     Volume,
     hookimpl,
 )
 
 from . import _client, _parse
 
-__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
+__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info", "sandbox_upstream"]
 
 NAME = _client.NAME
 #: Quotes ``/coins/{id}/ohlcv/today`` takes (docs: ``quote`` = usd or btc).
@@ -96,3 +97,14 @@ async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
     info = await _client.get_json(ctx, f"/coins/{_path_id(coin)}")
     ticker = await _ticker(ctx, coin, "USD")
     return _parse.metadata(info, ticker, symbol=symbol, source=ctx.source())
+
+
+@hookimpl
+def sandbox_upstream() -> SandboxUpstream:
+    """The fake API that ``coinrelay serve --sandbox`` runs for this provider (``_sandbox.py``).
+
+    The free host (``/v1``), no key.
+    """
+    from ._sandbox import upstream
+
+    return upstream()

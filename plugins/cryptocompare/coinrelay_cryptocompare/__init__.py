@@ -16,6 +16,7 @@ from coinrelay.plugin import (
     ProviderContext,
     ProviderInfo,
     RateLimit,
+    SandboxUpstream,
     Volume,
     hookimpl,
 )
@@ -24,7 +25,7 @@ from . import _client, _parse
 
 NAME = _parse.PROVIDER
 
-__all__ = ["NAME", "fetch_news", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
+__all__ = ["NAME", "fetch_news", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info", "sandbox_upstream"]
 
 
 @hookimpl
@@ -98,3 +99,14 @@ async def fetch_news(ctx: ProviderContext, symbol: str | None, limit: int) -> Ne
         category = params["categories"] = ctx.symbols.resolve(symbol) or symbol
     body = await _client.get_json(ctx, "/data/v2/news/", params)
     return _parse.parse_news(body, symbol, limit, ctx.source(), category)
+
+
+@hookimpl
+def sandbox_upstream() -> SandboxUpstream:
+    """The fake API that ``coinrelay serve --sandbox`` runs for this provider (``_sandbox.py``).
+
+    Min-api (``/data``), no key; errors in HTTP 200 bodies as the real API sends them.
+    """
+    from ._sandbox import upstream
+
+    return upstream()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coinrelay.plugin import (
     FETCHED,
@@ -27,12 +27,16 @@ from coinrelay.plugin import (
     ProviderContext,
     ProviderInfo,
     Result,
+    SandboxUpstream,
     Sentiment,
     Volume,
     hookimpl,
 )
 
 from . import _client, _parse
+
+if TYPE_CHECKING:
+    from coinrelay.sandbox import Sandbox
 
 NAME = _parse.PROVIDER
 
@@ -46,6 +50,7 @@ __all__ = [
     "fetch_sentiment",
     "fetch_volume",
     "provider_info",
+    "sandbox_upstream",
 ]
 
 log = logging.getLogger("coinrelay.render")
@@ -118,3 +123,15 @@ async def fetch_news(ctx: ProviderContext, symbol: str | None, limit: int) -> Ne
 async def fetch_sentiment(ctx: ProviderContext, limit: int) -> Sentiment | None:
     """The remote's ``/api/v1/sentiment``."""
     return await _fetch(ctx, "sentiment", {"limit": limit})  # type: ignore[return-value]
+
+
+@hookimpl
+def sandbox_upstream(sandbox: Sandbox) -> SandboxUpstream | None:
+    """The fake remote that ``coinrelay serve --sandbox`` runs for render (``_sandbox.py``).
+
+    A second coinrelay in process: its HTTP app over a relay on the other providers' sandbox
+    upstreams, built at the first request. ``None`` when FastAPI (``coinrelay[server]``) is missing.
+    """
+    from ._sandbox import upstream
+
+    return upstream(sandbox)

@@ -1,8 +1,11 @@
 """The sandbox's made-up market: a few common assets, their prices, supplies and candles.
 
-Values are plausible, differ per symbol and drift slowly with the clock (so the
-dashboard shows movement); they are never real quotes. Everything is deterministic for
-a given time.
+Every plugin's sandbox upstream quotes from this one market (``coinrelay.plugin.market``),
+so providers agree with each other the way real ones roughly do, and failover or consensus
+in the sandbox shows what it would in production. Values are plausible, differ per symbol
+and drift slowly with the clock (so the dashboard shows movement); they are never real
+quotes. Everything is deterministic for a given time. Provider-specific ids (CoinGecko's
+``bitcoin``, CoinPaprika's ``btc-bitcoin``) belong to each plugin's fake, keyed by symbol.
 """
 
 from __future__ import annotations
@@ -11,10 +14,27 @@ import math
 import time
 from dataclasses import dataclass
 
+__all__ = [
+    "ASSETS",
+    "QUOTES_PER_USD",
+    "Asset",
+    "MarketCandle",
+    "candles",
+    "change_pct",
+    "drift",
+    "fixed",
+    "ms",
+    "now",
+    "price",
+    "ranked",
+    "significant",
+    "volume_usd",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """One sandbox asset and its id at each provider."""
+    """One sandbox asset: ticker, name, reference USD price, market-cap rank and supplies."""
 
     symbol: str
     name: str
@@ -22,31 +42,24 @@ class Asset:
     rank: int
     supply: float
     max_supply: float | None
-    coingecko: str
-    coincap: str
-    coinpaprika: str
 
 
 ASSETS: dict[str, Asset] = {
     a.symbol: a
     for a in (
-        Asset("BTC", "Bitcoin", 65000.0, 1, 19_700_000.0, 21_000_000.0, "bitcoin", "bitcoin", "btc-bitcoin"),
-        Asset("ETH", "Ethereum", 3400.0, 2, 120_200_000.0, None, "ethereum", "ethereum", "eth-ethereum"),
-        Asset("USDT", "Tether", 1.0, 3, 110_000_000_000.0, None, "tether", "tether", "usdt-tether"),
-        Asset("BNB", "BNB", 580.0, 4, 146_000_000.0, 200_000_000.0, "binancecoin", "binance-coin", "bnb-binance-coin"),
-        Asset("SOL", "Solana", 150.0, 5, 465_000_000.0, None, "solana", "solana", "sol-solana"),
-        Asset("USDC", "USDC", 1.0, 6, 34_000_000_000.0, None, "usd-coin", "usd-coin", "usdc-usd-coin"),
-        Asset("XRP", "XRP", 0.52, 7, 55_000_000_000.0, 100_000_000_000.0, "ripple", "xrp", "xrp-xrp"),
-        Asset("DOGE", "Dogecoin", 0.12, 8, 145_000_000_000.0, None, "dogecoin", "dogecoin", "doge-dogecoin"),
-        Asset("ADA", "Cardano", 0.45, 9, 35_000_000_000.0, 45_000_000_000.0, "cardano", "cardano", "ada-cardano"),
-        Asset(
-            "AVAX", "Avalanche", 30.0, 10, 390_000_000.0, 720_000_000.0, "avalanche-2", "avalanche", "avax-avalanche"
-        ),
-        Asset("DOT", "Polkadot", 6.5, 11, 1_400_000_000.0, None, "polkadot", "polkadot", "dot-polkadot"),
-        Asset(
-            "LINK", "Chainlink", 14.0, 12, 587_000_000.0, 1_000_000_000.0, "chainlink", "chainlink", "link-chainlink"
-        ),
-        Asset("LTC", "Litecoin", 80.0, 13, 74_000_000.0, 84_000_000.0, "litecoin", "litecoin", "ltc-litecoin"),
+        Asset("BTC", "Bitcoin", 65000.0, 1, 19_700_000.0, 21_000_000.0),
+        Asset("ETH", "Ethereum", 3400.0, 2, 120_200_000.0, None),
+        Asset("USDT", "Tether", 1.0, 3, 110_000_000_000.0, None),
+        Asset("BNB", "BNB", 580.0, 4, 146_000_000.0, 200_000_000.0),
+        Asset("SOL", "Solana", 150.0, 5, 465_000_000.0, None),
+        Asset("USDC", "USDC", 1.0, 6, 34_000_000_000.0, None),
+        Asset("XRP", "XRP", 0.52, 7, 55_000_000_000.0, 100_000_000_000.0),
+        Asset("DOGE", "Dogecoin", 0.12, 8, 145_000_000_000.0, None),
+        Asset("ADA", "Cardano", 0.45, 9, 35_000_000_000.0, 45_000_000_000.0),
+        Asset("AVAX", "Avalanche", 30.0, 10, 390_000_000.0, 720_000_000.0),
+        Asset("DOT", "Polkadot", 6.5, 11, 1_400_000_000.0, None),
+        Asset("LINK", "Chainlink", 14.0, 12, 587_000_000.0, 1_000_000_000.0),
+        Asset("LTC", "Litecoin", 80.0, 13, 74_000_000.0, 84_000_000.0),
     )
 }
 
@@ -65,13 +78,20 @@ QUOTES_PER_USD: dict[str, float] = {
     "BNB": 1 / 580.0,
 }
 
-by_coingecko = {a.coingecko: a for a in ASSETS.values()}
-by_coincap = {a.coincap: a for a in ASSETS.values()}
-by_coinpaprika = {a.coinpaprika: a for a in ASSETS.values()}
+
+def ranked() -> list[Asset]:
+    """Every asset, by market-cap rank."""
+    return sorted(ASSETS.values(), key=lambda a: a.rank)
 
 
 def now() -> float:
+    """The current time (epoch seconds): what the market's values follow."""
     return time.time()
+
+
+def ms(t: float) -> int:
+    """Epoch seconds as epoch milliseconds."""
+    return int(t * 1000)
 
 
 def drift(symbol: str, t: float) -> float:
@@ -105,7 +125,9 @@ def volume_usd(symbol: str) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Candle:
+class MarketCandle:
+    """One made-up candle: open time (epoch seconds), prices in the quote, base-asset volume."""
+
     open_time: float
     open: float
     high: float
@@ -114,7 +136,7 @@ class Candle:
     volume: float
 
 
-def candles(symbol: str, quote: str, seconds: int, limit: int, end: float | None = None) -> list[Candle]:
+def candles(symbol: str, quote: str, seconds: int, limit: int, end: float | None = None) -> list[MarketCandle]:
     """The newest ``limit`` candles of ``seconds`` each, oldest first; the last one is still open."""
     end = now() if end is None else end
     last_open = math.floor(end / seconds) * seconds
@@ -126,20 +148,20 @@ def candles(symbol: str, quote: str, seconds: int, limit: int, end: float | None
         wiggle = 0.002 + 0.001 * math.sin(t0)
         base = ASSETS[symbol].supply * 0.03 / 86400 * seconds
         out.append(
-            Candle(
+            MarketCandle(
                 t0, o, max(o, c) * (1 + wiggle), min(o, c) * (1 - wiggle), c, base * (1.0 + 0.3 * math.sin(t0 / 7.0))
             )
         )
     return out
 
 
-def fmt(value: float, decimals: int = 8) -> str:
-    """A fixed-decimals string (Binance: 8, CoinCap: 16)."""
+def fixed(value: float, decimals: int = 8) -> str:
+    """A fixed-decimals string (``"65000.00000000"``: Binance 8 decimals, CoinCap 16)."""
     return f"{value:.{decimals}f}"
 
 
-def num(value: float, digits: int = 10) -> float:
-    """A JSON number with ``digits`` significant digits."""
+def significant(value: float, digits: int = 10) -> float:
+    """``value`` rounded to ``digits`` significant digits (a JSON number as providers print them)."""
     if value == 0:
         return 0.0
     return float(f"{value:.{digits}g}")

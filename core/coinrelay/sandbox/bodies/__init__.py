@@ -1,1 +1,0 @@
-"""Recorded provider bodies the sandbox's upstreams are modelled on (see README.md here)."""
