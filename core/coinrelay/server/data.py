@@ -3,7 +3,8 @@
 The handler reads the query string itself (no FastAPI parameter models, no response
 model re-validation), calls :meth:`Relay.fetch` with the ``x-coinrelay-hops`` header, and
 writes ``result.model_dump_json()`` straight into the response. The OpenAPI schema still
-lists every parameter, generated from :data:`coinrelay._requests.PARAMS`.
+lists every parameter, generated from :data:`coinrelay._requests.PARAMS` with the
+constraints of :func:`coinrelay.server.openapi.parameter_schema`, and every error body.
 """
 
 from __future__ import annotations
@@ -19,27 +20,22 @@ from .._errors import InvalidRequest
 from .._http import HOP_HEADER
 from .._models import RESULT_TYPES
 from .._requests import PARAMS
-from .errors import JSON, error_response
+from .errors import JSON, AllProvidersFailedBody, InvalidRequestBody, SymbolNotFoundBody, error_response
+from .openapi import HOPS_SCHEMA, parameter_schema, response
 
 if TYPE_CHECKING:
     from .._relay import Relay
 
 Handler = Callable[[Request], Awaitable[Response]]
 
-_TYPES = {"limit": "integer", "depth": "integer"}
-
 
 def parse_hops(raw: str | None) -> int:
-    """The ``x-coinrelay-hops`` header as a non-negative int (0 when absent)."""
-    if not raw:
+    """The ``x-coinrelay-hops`` header as a non-negative int (0 when absent; ASCII digits only)."""
+    if raw is None:
         return 0
-    try:
-        hops = int(raw)
-    except ValueError:
-        raise InvalidRequest(HOP_HEADER, f"expected a non-negative integer, got {raw!r}") from None
-    if hops < 0:
-        raise InvalidRequest(HOP_HEADER, f"expected a non-negative integer, got {hops}")
-    return hops
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidRequest(HOP_HEADER, f"expected a non-negative integer (digits only), got {raw!r}")
+    return int(raw)
 
 
 def make_handler(relay: Relay, category: str) -> Handler:
@@ -73,10 +69,7 @@ def _openapi(category: str) -> dict[str, Any]:
             "in": "query",
             "required": p.required,
             "description": p.help,
-            "schema": {
-                "type": _TYPES.get(p.name, "string"),
-                **({"default": p.default} if p.default is not None else {}),
-            },
+            "schema": parameter_schema(category, p),
         }
         for p in PARAMS[category]
     ]
@@ -85,12 +78,11 @@ def _openapi(category: str) -> dict[str, Any]:
             "name": HOP_HEADER,
             "in": "header",
             "required": False,
-            "description": "coinrelay deployments this request already passed through",
-            "schema": {"type": "integer", "default": 0},
+            "description": "coinrelay deployments this request already passed through (digits only)",
+            "schema": HOPS_SCHEMA,
         }
     )
     model = RESULT_TYPES[category]
-    error = {"content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         "parameters": parameters,
         "responses": {
@@ -98,9 +90,9 @@ def _openapi(category: str) -> dict[str, Any]:
                 "description": f"a {model.__name__}",
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
             },
-            "404": {"description": "no provider serves the symbol", **error},
-            "422": {"description": "an invalid parameter (named in `param`)", **error},
-            "503": {"description": "every provider failed (the attempts are in the body)", **error},
+            "404": response(SymbolNotFoundBody, "no provider serves the symbol (the attempts are in the body)"),
+            "422": response(InvalidRequestBody, "an invalid parameter or header (named in `param`)"),
+            "503": response(AllProvidersFailedBody, "every provider failed (the attempts are in the body)"),
         },
     }
 
