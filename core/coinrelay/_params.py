@@ -178,7 +178,9 @@ class Param:
         if self.choices is not None:
             schema["enum"] = list(self.choices)
         if self.symbol:
-            schema["pattern"] = SYMBOL_PATTERN
+            # an optional ticker left empty means "none" (news about everything): say so
+            optional = not self.required and self.default is None
+            schema["pattern"] = f"^(|{SYMBOL_PATTERN[1:-1]})$" if optional else SYMBOL_PATTERN
             schema["maxLength"] = SYMBOL_MAX_LENGTH
         if self.default is not None:
             schema["default"] = self.default

@@ -6,23 +6,24 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
-from pydantic.json_schema import models_json_schema
+from fastapi_offline import FastAPIOffline
 
-from .._models import RESULT_TYPES
+from . import openapi
 from .data import add_data_routes
+from .edges import HttpEdges
 from .errors import HANDLERS
 from .metrics import MetricsListener
 from .sandbox_routes import sandbox_router
 from .system import system_router
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
     from .._relay import Relay
     from ..sandbox import Sandbox
 
+#: Where ``/docs`` and ``/redoc`` load Swagger UI and ReDoc from: files shipped with the
+#: package (``fastapi-offline``), never a CDN, so the docs work on an offline machine.
+DOCS_ASSETS = "/docs/assets"
 #: Header on every response of a sandbox server.
 SANDBOX_HEADER = "x-coinrelay-sandbox"
 #: The dashboard's files (package ``coinrelay.dashboard``), served from memory.
@@ -31,25 +32,6 @@ DASHBOARD_FILES = {
     "dashboard.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
 }
-
-
-class SandboxHeader:
-    """Pure ASGI middleware adding ``x-coinrelay-sandbox: 1`` to every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (SANDBOX_HEADER.encode(), b"1")]
-            await send(message)
-
-        await self.app(scope, receive, send_with_header)
 
 
 def _listener(relay: Relay) -> MetricsListener:
@@ -91,11 +73,12 @@ def create_app(relay: Relay, *, sandbox: Sandbox | None = None) -> FastAPI:
     :param sandbox: the running :class:`~coinrelay.sandbox.Sandbox` whose faults the
         ``/api/sandbox`` routes control; every response then carries ``x-coinrelay-sandbox: 1``.
     """
-    app = FastAPI(
+    app = FastAPIOffline(
         title="coinrelay",
         version="0.1.0",
         summary="Crypto market data from many providers, with failover chains and circuit breakers",
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
+        static_url=DOCS_ASSETS,
     )
     listener = _listener(relay)
     app.state.relay = relay
@@ -105,24 +88,9 @@ def create_app(relay: Relay, *, sandbox: Sandbox | None = None) -> FastAPI:
     app.include_router(system_router(relay, listener, sandbox))
     if sandbox is not None:
         app.include_router(sandbox_router(sandbox))
-        app.add_middleware(SandboxHeader)
+    # Outermost: limits and HEAD before anything else; the sandbox label on every answer.
+    labels = ((SANDBOX_HEADER.encode(), b"1"),) if sandbox is not None else ()
+    app.add_middleware(HttpEdges, headers=labels)
     _dashboard_routes(app)
-    _result_schemas(app)
+    openapi.install(app)
     return app
-
-
-def _result_schemas(app: FastAPI) -> None:
-    """Add the result models to the OpenAPI components (the data routes reference them)."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
-        _, defs = models_json_schema(
-            [(m, "serialization") for m in RESULT_TYPES.values()], ref_template="#/components/schemas/{model}"
-        )
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -20,7 +20,8 @@ from fastapi.responses import Response
 from .._categories import CATEGORIES, CategorySpec
 from .._errors import InvalidRequest
 from .._http import HOP_HEADER
-from .errors import JSON, error_response
+from .errors import JSON, AllProvidersFailedBody, InvalidRequestBody, SymbolNotFoundBody, error_response
+from .openapi import HOPS_SCHEMA, response
 
 if TYPE_CHECKING:
     from .._relay import Relay
@@ -29,16 +30,12 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def parse_hops(raw: str | None) -> int:
-    """The ``x-coinrelay-hops`` header as a non-negative int (0 when absent)."""
-    if not raw:
+    """The ``x-coinrelay-hops`` header as a non-negative int (0 when absent; ASCII digits only)."""
+    if raw is None:
         return 0
-    try:
-        hops = int(raw)
-    except ValueError:
-        raise InvalidRequest(HOP_HEADER, f"expected a non-negative integer, got {raw!r}") from None
-    if hops < 0:
-        raise InvalidRequest(HOP_HEADER, f"expected a non-negative integer, got {hops}")
-    return hops
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidRequest(HOP_HEADER, f"expected a non-negative integer (digits only), got {raw!r}")
+    return int(raw)
 
 
 def make_handler(relay: Relay, category: str) -> Handler:
@@ -82,12 +79,11 @@ def _openapi(spec: CategorySpec) -> dict[str, Any]:
             "name": HOP_HEADER,
             "in": "header",
             "required": False,
-            "description": "coinrelay deployments this request already passed through",
-            "schema": {"type": "integer", "default": 0},
+            "description": "coinrelay deployments this request already passed through (digits only)",
+            "schema": HOPS_SCHEMA,
         }
     )
     model = spec.result
-    error = {"content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         "parameters": parameters,
         "responses": {
@@ -95,9 +91,9 @@ def _openapi(spec: CategorySpec) -> dict[str, Any]:
                 "description": f"a {model.__name__}",
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
             },
-            "404": {"description": "no provider serves the symbol", **error},
-            "422": {"description": "an invalid parameter (named in `param`)", **error},
-            "503": {"description": "every provider failed (the attempts are in the body)", **error},
+            "404": response(SymbolNotFoundBody, "no provider serves the symbol (the attempts are in the body)"),
+            "422": response(InvalidRequestBody, "an invalid parameter or header (named in `param`)"),
+            "503": response(AllProvidersFailedBody, "every provider failed (the attempts are in the body)"),
         },
     }
 

@@ -12,6 +12,7 @@ import uvicorn
 from .._config import Settings
 from .._relay import Relay
 from .app import create_app
+from .protocol import uvicorn_config
 
 log = logging.getLogger("coinrelay.server")
 
@@ -31,7 +32,7 @@ async def serve(settings: Settings, *, host: str, port: int, sandbox: bool = Fal
         relay = Relay(settings, sandbox=box is not None)
         try:
             app = create_app(relay, sandbox=box)
-            config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, lifespan="off")
+            config = uvicorn_config(app, host=host, port=port, log_level="info", access_log=False, lifespan="off")
             await uvicorn.Server(config).serve()
         finally:
             await relay.aclose()

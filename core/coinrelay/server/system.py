@@ -8,13 +8,14 @@ no view ever includes configuration values, so secrets cannot leak through them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 
-from .errors import json_response
+from .errors import JSON, UnknownProviderBody, json_response, unknown_provider
+from .openapi import response
 
 if TYPE_CHECKING:
     from .._relay import Relay
@@ -22,6 +23,39 @@ if TYPE_CHECKING:
     from .metrics import MetricsListener
 
 BINANCE = "binance"
+#: The Prometheus text format ``/metrics`` answers in (what ``generate_latest`` writes).
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class PrometheusText(Response):
+    media_type = PROMETHEUS_TEXT
+
+
+class Liveness(BaseModel):
+    """``/healthz``: the process answers."""
+
+    status: Literal["ok"]
+
+
+class CategoryReadiness(BaseModel):
+    chain: list[str]
+    usable: list[str]
+
+
+class Readiness(BaseModel):
+    """``/readyz``: whether every category with a chain has a usable provider."""
+
+    ready: bool
+    unavailable_categories: list[str]
+    categories: dict[str, CategoryReadiness]
+
+
+_UNKNOWN = response(UnknownProviderBody, "no such provider is loaded")
+
+
+def _view(description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 JSON object (a monitoring view, documented in docs/http-api.md)."""
+    return {200: {"description": description, "content": {JSON: {"schema": {"type": "object"}}}}}
 
 
 def _now() -> str:
@@ -126,36 +160,49 @@ def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | No
     """The monitoring routes."""
     router = APIRouter()
 
-    @router.get("/healthz", tags=["monitoring"], summary="Liveness: the process answers")
+    @router.get("/healthz", tags=["monitoring"], summary="Liveness: the process answers", response_model=Liveness)
     async def healthz() -> Response:
         return json_response({"status": "ok"})
 
     @router.get(
-        "/readyz", tags=["monitoring"], summary="Readiness: every configured category has a usable provider (else 503)"
+        "/readyz",
+        tags=["monitoring"],
+        summary="Readiness: every configured category has a usable provider (else 503)",
+        response_model=Readiness,
+        responses={503: response(Readiness, "a category with a chain has no usable provider")},
     )
     async def readyz() -> Response:
         ok, body = readiness(relay, await relay.health())
         return json_response(body, 200 if ok else 503)
 
-    @router.get("/metrics", tags=["monitoring"], summary="Prometheus metrics")
+    @router.get("/metrics", tags=["monitoring"], summary="Prometheus metrics", response_class=PrometheusText)
     async def metrics() -> Response:
-        return Response(listener.exposition(), media_type=CONTENT_TYPE_LATEST)
+        return PrometheusText(listener.exposition())
 
     @router.get(
         "/api/system/providers/health",
         tags=["monitoring"],
         summary="Every provider: breaker, pause, health score, success rate, latency, per category",
+        responses=_view("`relay.health()` with `generated_at` and `sandbox`"),
     )
     async def providers_health() -> Response:
         health = await relay.health()
         return json_response({"generated_at": _now(), "sandbox": sandbox is not None, **health})
 
-    @router.get("/api/system/binance/health", tags=["monitoring"], summary="Each Binance endpoint (mirror)")
+    @router.get(
+        "/api/system/binance/health",
+        tags=["monitoring"],
+        summary="Each Binance endpoint (mirror)",
+        responses={**_view("Binance's endpoints"), 404: _UNKNOWN},
+    )
     async def binance_health() -> Response:
         return await _endpoints(BINANCE)
 
     @router.get(
-        "/api/system/providers/{name}/endpoints", tags=["monitoring"], summary="Each endpoint (mirror) of one provider"
+        "/api/system/providers/{name}/endpoints",
+        tags=["monitoring"],
+        summary="Each endpoint (mirror) of one provider",
+        responses={**_view("the provider's endpoints"), 404: _UNKNOWN},
     )
     async def provider_endpoints(name: str) -> Response:
         return await _endpoints(name)
@@ -165,20 +212,14 @@ def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | No
         p = health["providers"].get(name)
         if p is None:
             known = ", ".join(sorted(health["providers"])) or "none"
-            return json_response(
-                {
-                    "error": "unknown_provider",
-                    "provider": name,
-                    "message": f"no provider {name!r} is loaded (loaded: {known})",
-                },
-                404,
-            )
+            return unknown_provider(name, f"no provider {name!r} is loaded (loaded: {known})")
         return json_response(endpoints_view(name, p))
 
     @router.get(
         "/api/system/circuit-breakers",
         tags=["monitoring"],
         summary="Every provider and endpoint breaker: state, since, until, why",
+        responses=_view("breakers, open ones first"),
     )
     async def circuit_breakers() -> Response:
         return json_response(breakers_view(await relay.health()))
@@ -187,6 +228,7 @@ def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | No
         "/api/system/providers/stats",
         tags=["monitoring"],
         summary="Requests, successes, failures, latency and traffic share per provider and category",
+        responses=_view("`relay.stats()` with each provider's share"),
     )
     async def provider_stats() -> Response:
         stats = relay.stats()
@@ -195,7 +237,12 @@ def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | No
             p["share"] = share[name]
         return json_response({"generated_at": _now(), **stats})
 
-    @router.get("/api/system/dashboard", tags=["monitoring"], summary="What the dashboard shows, in one poll")
+    @router.get(
+        "/api/system/dashboard",
+        tags=["monitoring"],
+        summary="What the dashboard shows, in one poll",
+        responses=_view("the dashboard's data"),
+    )
     async def dashboard() -> Response:
         return json_response(await dashboard_view(relay, listener, sandbox))
 
