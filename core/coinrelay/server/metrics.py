@@ -46,6 +46,10 @@ _OUTCOMES = frozenset(Outcome)
 _BLAMES = frozenset(Blame)
 _CATEGORIES = frozenset(ALL)
 _SERVED = frozenset(SERVED)
+#: Distinct raw label tuples whose series are remembered (the bounded label sets need far fewer).
+SERIES_CACHE = 4096
+#: One attempt's series: attempts, requests, latency; and its bounded provider and outcome.
+_AttemptSeries = tuple[Any, Any, Any, str, str]
 
 
 def _bounded(value: str | None, allowed: frozenset[str]) -> str:
@@ -65,6 +69,9 @@ class MetricsListener:
     def __init__(self, relay: Relay) -> None:
         self.relay = relay
         self.history = History(relay.clock)
+        #: Raw label tuples -> their series (``labels()`` costs more than the count itself).
+        self._attempt_cache: dict[tuple[str, str | None, str, str, str], _AttemptSeries] = {}
+        self._call_cache: dict[tuple[str, str, str], tuple[Any, Any, str]] = {}
         #: provider -> its configured endpoints: the endpoint labels allowed.
         self._endpoints: dict[str, frozenset[str]] = {n: frozenset(rt.endpoints) for n, rt in relay.providers.items()}
         self.registry = CollectorRegistry(auto_describe=True)
@@ -135,14 +142,30 @@ class MetricsListener:
             return provider, ""
         return provider, endpoint if endpoint in endpoints else OTHER
 
+    def _attempt_series(self, event: RequestFinished) -> _AttemptSeries:
+        """The series one attempt counts in, looked up once per distinct raw label tuple."""
+        key = (event.provider, event.endpoint, event.category, event.outcome, event.blame)
+        found = self._attempt_cache.get(key)
+        if found is None:
+            provider, endpoint = self._provider_labels(event.provider, event.endpoint)
+            labels = (provider, endpoint, _bounded(event.category, _CATEGORIES), _bounded(event.outcome, _OUTCOMES))
+            found = (
+                self.attempts.labels(*labels, _bounded(event.blame, _BLAMES)),
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+                provider,
+                labels[3],
+            )
+            if len(self._attempt_cache) < SERIES_CACHE:  # odd values keep being counted, not cached
+                self._attempt_cache[key] = found
+        return found
+
     @hookimpl
     def on_request_finished(self, event: RequestFinished) -> None:
-        provider, endpoint = self._provider_labels(event.provider, event.endpoint)
-        category = _bounded(event.category, _CATEGORIES)
-        outcome = _bounded(event.outcome, _OUTCOMES)
-        self.attempts.labels(provider, endpoint, category, outcome, _bounded(event.blame, _BLAMES)).inc()
-        self.requests.labels(provider, endpoint, category, outcome).inc()
-        self.latency.labels(provider, endpoint, category, outcome).observe(event.latency)
+        attempts, requests, latency, provider, outcome = self._attempt_series(event)
+        attempts.inc()
+        requests.inc()
+        latency.observe(event.latency)
         self.history.attempt(provider, outcome, event.latency)
         if event.outcome == "ok":
             self.serving[event.category] = {
@@ -154,10 +177,17 @@ class MetricsListener:
 
     @hookimpl
     def on_call_finished(self, event: CallFinished) -> None:
-        category = _bounded(event.category, _CATEGORIES)
-        served = _bounded(event.served, _SERVED)
-        self.calls.labels(category, served, _bounded(event.outcome, _OUTCOMES)).inc()
-        self.call_latency.labels(category, served).observe(event.latency)
+        key = (event.category, event.served, event.outcome)
+        found = self._call_cache.get(key)
+        if found is None:
+            category, served = _bounded(event.category, _CATEGORIES), _bounded(event.served, _SERVED)
+            calls = self.calls.labels(category, served, _bounded(event.outcome, _OUTCOMES))
+            found = (calls, self.call_latency.labels(category, served), served)
+            if len(self._call_cache) < SERIES_CACHE:
+                self._call_cache[key] = found
+        calls, latency, served = found
+        calls.inc()
+        latency.observe(event.latency)
         self.history.call(served)
 
     @hookimpl
