@@ -180,6 +180,11 @@ class Browser:
         element = self.cmd("POST", "/element", {"using": "css selector", "value": css})
         self.cmd("POST", f"/element/{element[ELEMENT]}/click", {})
 
+    def js_errors(self) -> list[str]:
+        """The page's JavaScript errors so far (Chromium's browser log, read through chromedriver)."""
+        logs = self.cmd("POST", "/se/log", {"type": "browser"})
+        return [e["message"] for e in logs if e.get("source") == "javascript"]
+
     def screenshot(self) -> bytes:
         return base64.b64decode(self.cmd("GET", "/screenshot"))
 
@@ -340,6 +345,7 @@ def test_dashboard_shows_providers_and_a_fault_opens_the_breaker(browser: Browse
             lambda: "open" in timeline_marks(browser, "breaker", "binance"), 10, "binance open on the timeline"
         )
         browser.wait(lambda: "price" in timeline_marks(browser, "failover", "binance"), 10, "failovers on the timeline")
+        assert browser.js_errors() == []
         keep = os.environ.get("COINRELAY_DASHBOARD_SCREENSHOT")
         if keep:  # for the README: let the next 10 s bucket fill, so the charts draw lines, not dots
             browser.wait(
