@@ -117,11 +117,6 @@ def test_calls_are_counted_by_how_they_were_served(relay: Relay) -> None:
     assert value(m, "coinrelay_call_duration_seconds_bucket", category="price", served="cache", le="0.0001") == 99
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the relay on main emits RequestFinished once per provider call, not once per attempt (issue 10 "
-    "item 4, the integrator's request path): remove this mark when the mirror's failure reaches /metrics",
-)
 async def test_a_mirror_failing_before_the_next_answers_is_a_failed_attempt_in_metrics(
     upstream_factory: Callable[[], FakeUpstream],
 ) -> None:
@@ -138,7 +133,9 @@ async def test_a_mirror_failing_before_the_next_answers_is_a_failed_attempt_in_m
         text = (await client.get("/metrics")).text
     await relay.aclose()
     assert _sample(text, "coinrelay_attempts_total", provider="a", endpoint=good.url, outcome="ok") == 1
-    assert _sample(text, "coinrelay_attempts_total", provider="a", endpoint=bad.url, outcome="failed") == 1
+    failed = {"provider": "a", "endpoint": bad.url, "category": "price", "outcome": "failed", "blame": "endpoint"}
+    assert _sample(text, "coinrelay_attempts_total", **failed) == 1
+    assert _sample(text, "coinrelay_calls_total", category="price", served="provider", outcome="ok") == 1
 
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
