@@ -1,4 +1,5 @@
-"""The dashboard in a real headless Chromium, against a real uvicorn serving the sandbox.
+"""The dashboard in a real headless Chromium, against a real uvicorn serving the sandbox
+mounted under a prefix (``/relay``) in a host FastAPI app.
 
 Chromium is driven through chromedriver's W3C WebDriver HTTP API (plain httpx, no
 selenium). Needs Debian's ``chromium`` and ``chromium-driver`` packages; the test fails
@@ -25,9 +26,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from coinrelay import Relay
-from coinrelay._config import load_settings
+from coinrelay._config import RateLimitSettings, load_settings
 from coinrelay.sandbox import Sandbox
 from coinrelay.server import create_app
 
@@ -36,6 +38,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("COINRELAY_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("COINRELAY_CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver")
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+#: Where the host app mounts coinrelay's app.
+PREFIX = "/relay"
 
 
 def _require_browser() -> None:
@@ -58,22 +62,39 @@ def _free_socket() -> socket.socket:
 
 
 class SandboxServer:
-    """uvicorn serving a sandbox relay on 127.0.0.1, in a thread with its own event loop."""
+    """uvicorn serving a host app on 127.0.0.1 with a sandbox relay's app mounted at :data:`PREFIX`,
+    in a thread with its own event loop. ``url`` is coinrelay's (the mount point, no trailing slash)."""
 
     def __init__(self, box: Sandbox) -> None:
         self.box = box
         self.sock = _free_socket()
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.origin = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.url = self.origin + PREFIX
         self.server: uvicorn.Server | None = None
         self.ready = threading.Event()
         self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
     async def _main(self) -> None:
         settings = self.box.apply(load_settings(use_file=False))
-        settings = settings.model_copy(update={"cache": settings.cache.model_copy(update={"enabled": False})})
+        # every call reaches a provider (no cache), and the loopback upstreams have no quota to
+        # protect: the providers' own rate budgets would otherwise run out during the test
+        unlimited = RateLimitSettings(limit=1_000_000)
+        providers = {n: settings.provider(n).model_copy(update={"rate_limit": unlimited}) for n in self.box.providers}
+        settings = settings.model_copy(
+            update={
+                "cache": settings.cache.model_copy(update={"enabled": False}),
+                "providers": {**settings.providers, **providers},
+            }
+        )
         relay = Relay(settings, sandbox=True)
-        app = create_app(relay, sandbox=self.box)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        host = FastAPI()
+
+        @host.get("/")
+        async def host_home() -> dict[str, str]:
+            return {"app": "a host app"}
+
+        host.mount(PREFIX, create_app(relay, sandbox=self.box))
+        self.server = uvicorn.Server(uvicorn.Config(host, log_level="warning", lifespan="off"))
         self.ready.set()
         try:
             await self.server.serve(sockets=[self.sock])
@@ -130,7 +151,7 @@ class Browser:
             "--disable-sync",
             "--disable-dev-shm-usage",
             "--no-proxy-server",
-            "--window-size=1500,1500",
+            "--window-size=1500,2000",
             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
             f"--user-data-dir={self.profile}",
         ]
@@ -158,6 +179,11 @@ class Browser:
     def click(self, css: str) -> None:
         element = self.cmd("POST", "/element", {"using": "css selector", "value": css})
         self.cmd("POST", f"/element/{element[ELEMENT]}/click", {})
+
+    def js_errors(self) -> list[str]:
+        """The page's JavaScript errors so far (Chromium's browser log, read through chromedriver)."""
+        logs = self.cmd("POST", "/se/log", {"type": "browser"})
+        return [e["message"] for e in logs if e.get("source") == "javascript"]
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self.cmd("GET", "/screenshot"))
@@ -228,10 +254,34 @@ def provider_state(b: Browser, name: str) -> str | None:
     )
 
 
+def success_series(b: Browser, name: str) -> list[float | None] | None:
+    """The success-rate values the chart holds for provider ``name`` (``None`` before it is drawn)."""
+    return b.js(  # type: ignore[no-any-return]
+        "const u = window.coinrelayCharts && window.coinrelayCharts.charts.success;"
+        "if (!u) return null;"
+        "const i = u.series.findIndex(s => s.label === arguments[0]);"
+        "return i < 0 ? null : u.data[i];",
+        name,
+    )
+
+
+def timeline_marks(b: Browser, kind: str, provider: str) -> list[str]:
+    """The ``data-state`` (breaker) or ``data-category`` (failover) of each mark on the timeline."""
+    return b.js(  # type: ignore[no-any-return]
+        "return [...document.querySelectorAll("
+        "`#chart-timeline .tl-mark[data-kind='${arguments[0]}'][data-provider='${arguments[1]}']`)]"
+        ".map(n => n.dataset.state || n.dataset.category);",
+        kind,
+        provider,
+    )
+
+
 def test_dashboard_shows_providers_and_a_fault_opens_the_breaker(browser: Browser, tmp_path: Path) -> None:
     with Sandbox() as box, SandboxServer(box) as server, Traffic(server.url) as traffic:
-        browser.go(server.url + "/")
+        browser.go(server.url)  # the mount point without its trailing slash
         browser.wait(lambda: browser.js("return document.body.dataset.loaded === '1'"), 10, "the first poll")
+        assert browser.js("return document.baseURI") == server.url + "/"
+        assert httpx.get(server.origin + "/", trust_env=False).json() == {"app": "a host app"}  # the host's own
         assert browser.js("return document.title") == "coinrelay dashboard"
         assert browser.js("return !document.getElementById('sandbox-label').hidden")
         assert browser.js("return document.getElementById('sandbox-label').textContent") == "SANDBOX"
@@ -253,6 +303,15 @@ def test_dashboard_shows_providers_and_a_fault_opens_the_breaker(browser: Browse
             10,
             "binance serving price",
         )
+
+        # the charts: binance answers every attempt so far
+        browser.wait(
+            lambda: browser.js("return document.getElementById('history').dataset.loaded === '1'"), 10, "charts"
+        )
+        assert browser.js("return document.querySelectorAll('#history canvas').length") >= 4
+        browser.wait(lambda: any(v == 1 for v in success_series(browser, "binance") or []), 10, "binance's success")
+        assert all(v in (None, 1) for v in success_series(browser, "binance") or [])
+        assert timeline_marks(browser, "breaker", "binance") == []
 
         # inject the fault through the page's own button (it calls the control endpoint)
         browser.click("button[data-action='inject'][data-provider='binance'][data-kind='down']")
@@ -277,10 +336,25 @@ def test_dashboard_shows_providers_and_a_fault_opens_the_breaker(browser: Browse
             browser.js("return document.querySelector(\"tr.provider[data-provider='binance'] .fault\").textContent")
             == "down@0 down@1 down@2"
         )
+        # the charts moved: binance's success rate dropped, its breaker opened on the timeline, failovers marked
+        browser.wait(
+            lambda: any(v is not None and v < 1 for v in success_series(browser, "binance") or []),
+            10,
+            "binance's success rate dropping on the chart",
+        )
+        browser.wait(
+            lambda: "open" in timeline_marks(browser, "breaker", "binance"), 10, "binance open on the timeline"
+        )
+        browser.wait(lambda: "price" in timeline_marks(browser, "failover", "binance"), 10, "failovers on the timeline")
+        assert browser.js_errors() == []
+        keep = os.environ.get("COINRELAY_DASHBOARD_SCREENSHOT")
+        if keep:  # for the README: let the next 10 s bucket fill, so the charts draw lines, not dots
+            browser.wait(
+                lambda: sum(v is not None for v in success_series(browser, "coincap") or []) >= 2, 30, "a second bucket"
+            )
         png = browser.screenshot()
         assert png.startswith(b"\x89PNG")
         (tmp_path / "dashboard.png").write_bytes(png)
-        keep = os.environ.get("COINRELAY_DASHBOARD_SCREENSHOT")
         if keep:
             Path(keep).write_bytes(png)
 

@@ -468,7 +468,7 @@ async def test_dashboard_page_and_its_data(served, ups) -> None:
     page = await client.get("/")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "/dashboard/dashboard.js" in page.text
+    assert '"dashboard/dashboard.js"' in page.text  # relative: see tests/test_dashboard_mount.py
     for asset in ("/dashboard/dashboard.js", "/dashboard/dashboard.css"):
         assert (await client.get(asset)).status_code == 200
     await client.get("/api/v1/price?symbol=BTC")

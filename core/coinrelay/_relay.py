@@ -26,6 +26,7 @@ import httpx
 
 from ._assembly import build_providers, make_state
 from ._attempt import AttemptRunner
+from ._callstats import CALL_STATS, CallStats
 from ._categories import ALL, FieldView
 from ._chains import Tier, build_chains
 from ._clock import SYSTEM_CLOCK, Clock
@@ -141,6 +142,9 @@ class Relay(RelayMethods):
         self._max_dev = Decimal(str(s.quality.max_deviation_pct))
         self._started = False
         self._closed = False
+        #: Relay calls by how they were served (cache hits included): where the callers' load went.
+        self._calls = CallStats()
+        self.pm.register(self._calls, name=CALL_STATS)
         self._refresh_listeners()
 
     @classmethod
@@ -369,5 +373,7 @@ class Relay(RelayMethods):
         return {"state_backend": self.state.status(), "providers": providers}
 
     def stats(self) -> dict[str, Any]:
-        """Requests, successes, failures, mean latency and share of traffic per provider and category."""
-        return self._stats.report()
+        """Per provider and category: attempts (requests, successes, failures, not served, skipped),
+        mean latency and share of the answers; under ``calls``, the relay calls per category by how
+        they were served (``provider``, ``coalesced``, ``cache``, ``stale``, ``none``)."""
+        return {**self._stats.report(), "calls": self._calls.report()}

@@ -1,4 +1,5 @@
-// coinrelay dashboard: polls /api/system/dashboard and redraws; no framework, no build step.
+// coinrelay dashboard: polls api/system/dashboard and redraws; no framework, no build step.
+// Every URL is relative to the page's <base> (where the app is mounted); charts.js draws the history.
 "use strict";
 
 const POLL_MS = 1000;
@@ -80,6 +81,12 @@ function renderProviders(data) {
   body.replaceChildren(...rows);
 }
 
+function callsText(c) {
+  if (!c || !c.calls) return "–";
+  const parts = Object.entries(c.served).filter(([, n]) => n > 0).map(([how, n]) => `${n} ${how === "none" ? "failed" : how}`);
+  return `${c.calls}: ${parts.join(", ")}`;
+}
+
 function renderChains(data) {
   const body = document.querySelector("#chains tbody");
   const rows = Object.entries(data.chains).map(([category, c]) => {
@@ -95,7 +102,9 @@ function renderChains(data) {
     return el("tr", {"data-category": category},
       el("td", {}, category), chain,
       el("td", {class: "serving-now"}, serving ? `${serving}` : "–",
-        c.serving ? el("div", {class: "muted"}, c.serving.at.slice(11, 19)) : null));
+        c.serving ? el("div", {class: "muted"}, c.serving.at.slice(11, 19)) : null),
+      el("td", {class: "calls", "data-calls": c.calls ? c.calls.calls : 0}, callsText(c.calls),
+        c.calls && c.calls.calls ? el("div", {class: "muted"}, `cache hit rate ${pct(c.calls.cache_hit_rate)}`) : null));
   });
   body.replaceChildren(...rows);
 }
@@ -115,6 +124,8 @@ function render(data) {
   ready.textContent = data.ready ? "ready" : `not ready: ${data.unavailable_categories.join(", ")}`;
   ready.className = `pill ${data.ready ? "ready-yes" : "ready-no"}`;
   document.getElementById("updated").textContent = `updated ${data.generated_at.slice(11, 19)} UTC`;
+  document.getElementById("calls-total").textContent = data.calls && data.calls.calls ? `calls: ${callsText(data.calls)}` : "";
+  if (window.coinrelayCharts) window.coinrelayCharts.dashboard = data;
   renderProviders(data);
   renderChains(data);
   renderFailovers(data);
@@ -124,7 +135,7 @@ function render(data) {
 async function poll() {
   const errorBox = document.getElementById("error");
   try {
-    const resp = await fetch("/api/system/dashboard", {cache: "no-store"});
+    const resp = await fetch("api/system/dashboard", {cache: "no-store"});
     if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
     render(await resp.json());
     errorBox.hidden = true;
@@ -141,10 +152,10 @@ document.getElementById("providers").addEventListener("click", async (ev) => {
   if (!button) return;
   const provider = encodeURIComponent(button.dataset.provider);
   if (button.dataset.action === "inject") {
-    await fetch(`/api/sandbox/faults/${provider}`, {method: "POST", headers: {"content-type": "application/json"},
+    await fetch(`api/sandbox/faults/${provider}`, {method: "POST", headers: {"content-type": "application/json"},
       body: JSON.stringify({kind: button.dataset.kind})});
   } else {
-    await fetch(`/api/sandbox/faults/${provider}`, {method: "DELETE"});
+    await fetch(`api/sandbox/faults/${provider}`, {method: "DELETE"});
   }
 });
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
 
@@ -26,12 +27,19 @@ if TYPE_CHECKING:
 DOCS_ASSETS = "/docs/assets"
 #: Header on every response of a sandbox server.
 SANDBOX_HEADER = "x-coinrelay-sandbox"
-#: The dashboard's files (package ``coinrelay.dashboard``), served from memory.
+#: The dashboard's files (package ``coinrelay.dashboard``), served from memory under ``/dashboard/``
+#: (``index.html`` at ``/``); ``vendor/`` holds the chart library, shipped with the package.
 DASHBOARD_FILES = {
     "index.html": "text/html; charset=utf-8",
     "dashboard.js": "text/javascript; charset=utf-8",
+    "charts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
+    "vendor/uPlot.iife.min.js": "text/javascript; charset=utf-8",
+    "vendor/uPlot.min.css": "text/css; charset=utf-8",
+    "vendor/uPlot.LICENSE": "text/plain; charset=utf-8",
 }
+#: The page's base element, which the server points at where the app is mounted.
+_BASE = b'<base href="./">'
 
 
 def _listener(relay: Relay) -> MetricsListener:
@@ -46,20 +54,36 @@ def _listener(relay: Relay) -> MetricsListener:
 
 
 def _dashboard_routes(app: FastAPI) -> None:
+    """The page at ``/``, its files under ``/dashboard/``.
+
+    Every URL in the page is relative to its ``<base href>``, which is set per request to the
+    app's ``root_path`` (where it is mounted: ``host.mount("/relay", app)``, or a proxy's
+    ``--root-path``), so the page works under any prefix, with or without a trailing slash.
+    """
     files = resources.files("coinrelay.dashboard")
     cache = {name: (files.joinpath(name).read_bytes(), media) for name, media in DASHBOARD_FILES.items()}
+    headers = {"cache-control": "no-cache"}
+    page, page_media = cache["index.html"]
+    if _BASE not in page:
+        raise RuntimeError(f"coinrelay.dashboard/index.html lost its {_BASE.decode()}")
+
+    async def index(request: Request) -> Response:
+        root = str(request.scope.get("root_path") or "").rstrip("/")
+        base = f'<base href="{html.escape(root, quote=True)}/">'.encode()
+        return Response(page.replace(_BASE, base, 1), media_type=page_media, headers=headers)
 
     def serve(name: str) -> Any:
         body, media = cache[name]
 
         async def handler() -> Response:
-            return Response(body, media_type=media, headers={"cache-control": "no-cache"})
+            return Response(body, media_type=media, headers=headers)
 
         return handler
 
-    app.add_api_route("/", serve("index.html"), methods=["GET"], include_in_schema=False)
-    for name in ("dashboard.js", "dashboard.css"):
-        app.add_api_route(f"/dashboard/{name}", serve(name), methods=["GET"], include_in_schema=False)
+    app.add_api_route("/", index, methods=["GET"], include_in_schema=False)
+    for name in DASHBOARD_FILES:
+        if name != "index.html":
+            app.add_api_route(f"/dashboard/{name}", serve(name), methods=["GET"], include_in_schema=False)
 
 
 def create_app(relay: Relay, *, sandbox: Sandbox | None = None) -> FastAPI:

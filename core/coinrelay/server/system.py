@@ -1,8 +1,9 @@
 """Monitoring: ``/api/system/*``, ``/healthz``, ``/readyz`` and ``/metrics``.
 
 Every view is built from :meth:`Relay.health`, :meth:`Relay.stats` and
-:meth:`Relay.chains` plus the app's :class:`~coinrelay.server.metrics.MetricsListener`;
-no view ever includes configuration values, so secrets cannot leak through them.
+:meth:`Relay.chains` plus the app's :class:`~coinrelay.server.metrics.MetricsListener`
+and the relay's :class:`~coinrelay._callstats.CallStats`; no view ever includes
+configuration values, so secrets cannot leak through them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from .._callstats import CallStats, attach, stats_with_calls
 from .errors import JSON, UnknownProviderBody, json_response, unknown_provider
 from .openapi import response
 
@@ -115,10 +117,12 @@ def traffic_share(stats: dict[str, Any]) -> dict[str, float]:
     return {n: (round(p["successes"] / total, 4) if total else 0.0) for n, p in stats["providers"].items()}
 
 
-async def dashboard_view(relay: Relay, listener: MetricsListener, sandbox: Sandbox | None) -> dict[str, Any]:
-    """Everything the dashboard page shows, in one poll."""
+async def dashboard_view(
+    relay: Relay, listener: MetricsListener, sandbox: Sandbox | None, calls: CallStats
+) -> dict[str, Any]:
+    """Everything the dashboard page shows, in one poll (the charts poll ``/api/system/history``)."""
     health = await relay.health()
-    stats = relay.stats()
+    stats = stats_with_calls(relay, calls)
     share = traffic_share(stats)
     providers = []
     for name, p in health["providers"].items():
@@ -140,7 +144,12 @@ async def dashboard_view(relay: Relay, listener: MetricsListener, sandbox: Sandb
                 "endpoints": p["endpoints"],
             }
         )
-    chains = {c: {"tiers": tiers, "serving": listener.serving.get(c)} for c, tiers in relay.chains().items() if tiers}
+    per_category = stats["calls"]["categories"]
+    chains = {
+        c: {"tiers": tiers, "serving": listener.serving.get(c), "calls": per_category.get(c)}
+        for c, tiers in relay.chains().items()
+        if tiers
+    }
     _, ready = readiness(relay, health)
     return {
         "generated_at": _now(),
@@ -153,12 +162,14 @@ async def dashboard_view(relay: Relay, listener: MetricsListener, sandbox: Sandb
         "chains": chains,
         "failovers": list(reversed(listener.recent_failovers)),
         "failover_count": listener.failover_count,
+        "calls": stats["calls"]["total"],
     }
 
 
 def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | None) -> APIRouter:
     """The monitoring routes."""
     router = APIRouter()
+    calls = attach(relay)
 
     @router.get("/healthz", tags=["monitoring"], summary="Liveness: the process answers", response_model=Liveness)
     async def healthz() -> Response:
@@ -227,11 +238,12 @@ def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | No
     @router.get(
         "/api/system/providers/stats",
         tags=["monitoring"],
-        summary="Requests, successes, failures, latency and traffic share per provider and category",
-        responses=_view("`relay.stats()` with each provider's share"),
+        summary="Requests, successes, failures, latency and traffic share per provider and category; "
+        "relay calls per category by how they were served (provider, coalesced, cache, stale, none)",
+        responses=_view("`relay.stats()` with each provider's share and the calls by how they were served"),
     )
     async def provider_stats() -> Response:
-        stats = relay.stats()
+        stats = stats_with_calls(relay, calls)
         share = traffic_share(stats)
         for name, p in stats["providers"].items():
             p["share"] = share[name]
@@ -244,6 +256,15 @@ def system_router(relay: Relay, listener: MetricsListener, sandbox: Sandbox | No
         responses=_view("the dashboard's data"),
     )
     async def dashboard() -> Response:
-        return json_response(await dashboard_view(relay, listener, sandbox))
+        return json_response(await dashboard_view(relay, listener, sandbox, calls))
+
+    @router.get(
+        "/api/system/history",
+        tags=["monitoring"],
+        summary="The last 15 minutes in 10 s buckets: per provider attempts, success rate and latency "
+        "percentiles; calls by how they were served; failovers and breaker transitions",
+    )
+    async def history() -> Response:
+        return json_response({"generated_at": _now(), **listener.history.report()})
 
     return router
