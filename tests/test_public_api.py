@@ -62,6 +62,8 @@ PLUGIN_API = [
     "Blame",
     "Bollinger",
     "Candle",
+    "Exchange",
+    "Exchanges",
     "FETCHED",
     "Forbidden",
     "HOP_HEADER",

@@ -20,6 +20,7 @@ Category = Literal[
     "technical",
     "prediction",
     "social",
+    "exchanges",
 ]
 
 #: Categories fetched from providers, in documentation order.
@@ -31,11 +32,13 @@ FETCHED: Final[tuple[str, ...]] = (
     "metadata",
     "news",
     "sentiment",
+    "social",
+    "exchanges",
 )
 #: Categories computed locally by a built-in plugin (from other categories).
-COMPUTED: Final[tuple[str, ...]] = ("technical",)
-#: Categories with a hook spec but no built-in provider.
-EXTRA: Final[tuple[str, ...]] = ("prediction", "social")
+COMPUTED: Final[tuple[str, ...]] = ("technical", "prediction")
+#: Categories with a hook spec but no built-in provider (none today).
+EXTRA: Final[tuple[str, ...]] = ()
 #: Every category, in documentation order.
 ALL: Final[tuple[str, ...]] = FETCHED + COMPUTED + EXTRA
 

@@ -157,6 +157,7 @@ class HedgingSettings(BaseModel):
     technical: bool = False
     prediction: bool = False
     social: bool = False
+    exchanges: bool = False
     delay: float | Literal["p95"] = "p95"
     #: Delay used with ``delay = "p95"`` until 5 latencies are known (seconds).
     fallback_delay: float = Field(0.5, gt=0)
@@ -364,6 +365,7 @@ DEFAULT_TTL: dict[str, float] = {
     "sentiment": 600.0,
     "prediction": 60.0,
     "social": 300.0,
+    "exchanges": 300.0,
 }
 #: Stale-if-error max age per category (seconds) when ``[cache.max_stale]`` does not set one.
 DEFAULT_MAX_STALE: dict[str, float] = {
@@ -377,6 +379,7 @@ DEFAULT_MAX_STALE: dict[str, float] = {
     "sentiment": 86400.0,
     "prediction": 600.0,
     "social": 3600.0,
+    "exchanges": 3600.0,
 }
 
 

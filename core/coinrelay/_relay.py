@@ -24,8 +24,10 @@ from typing import Any, Self
 
 import httpx
 
+from . import _batch, _names
 from ._assembly import build_providers, make_state
 from ._attempt import AttemptRunner
+from ._batch import PriceBatch
 from ._categories import ALL
 from ._chains import Tier, build_chains
 from ._clock import SYSTEM_CLOCK, Clock
@@ -39,6 +41,7 @@ from ._models import (
     OHLCV,
     RESULT_TYPES,
     Attempt,
+    Exchanges,
     Metadata,
     News,
     OrderBook,
@@ -440,3 +443,17 @@ class Relay:
     def stats(self) -> dict[str, Any]:
         """Requests, successes, failures, mean latency and share of traffic per provider and category."""
         return self._stats.report()
+
+    # -- exchanges, names and batches (issue 13: thin delegations) ------------------------
+
+    async def exchanges(self, limit: int = 100, **kw: Any) -> Exchanges:
+        """Exchanges ranked by the provider, best first (at most ``limit``, 1-250)."""
+        return await self.fetch("exchanges", limit=limit, **kw)  # type: ignore[return-value]
+
+    def resolve(self, text: str) -> str:
+        """The ticker for ``text``: a ticker, a provider id or a name (see :mod:`coinrelay._names`)."""
+        return _names.index_for(self).resolve(text)
+
+    async def prices(self, symbols: Iterable[str], quote: str = "USD", **kw: Any) -> PriceBatch:
+        """The price of each of ``symbols``, each with its own provenance or error (:mod:`coinrelay._batch`)."""
+        return await _batch.prices(self, symbols, quote, **kw)

@@ -92,6 +92,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
     ),
     "prediction": (_SYMBOL, _QUOTE, Param("horizon", "1d", _horizon, help="1h, 4h, 1d, 7d or 30d")),
     "social": (_SYMBOL,),
+    "exchanges": (Param("limit", 100, _int_in(1, 250), help="number of exchanges (1-250)"),),
 }
 
 

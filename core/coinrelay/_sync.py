@@ -11,11 +11,25 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Self, TypeVar
 
+from ._batch import PriceBatch
 from ._config import load_settings
-from ._models import OHLCV, Metadata, News, OrderBook, Prediction, Price, Result, Sentiment, Social, Technical, Volume
+from ._models import (
+    OHLCV,
+    Exchanges,
+    Metadata,
+    News,
+    OrderBook,
+    Prediction,
+    Price,
+    Result,
+    Sentiment,
+    Social,
+    Technical,
+    Volume,
+)
 from ._relay import Relay
 
 T = TypeVar("T")
@@ -94,6 +108,15 @@ class SyncRelay:
 
     def social(self, symbol: str, **kw: Any) -> Social:
         return self._run(self.relay.social(symbol, **kw))
+
+    def exchanges(self, limit: int = 100, **kw: Any) -> Exchanges:
+        return self._run(self.relay.exchanges(limit, **kw))
+
+    def resolve(self, text: str) -> str:
+        return self.relay.resolve(text)
+
+    def prices(self, symbols: Iterable[str], quote: str = "USD", **kw: Any) -> PriceBatch:
+        return self._run(self.relay.prices(symbols, quote, **kw))
 
     def health(self) -> dict[str, Any]:
         return self._run(self.relay.health())

@@ -56,8 +56,9 @@ _HELP = {
     "news": "Newest news articles, about SYMBOL or all.",
     "sentiment": "The crypto fear-and-greed index, with history.",
     "technical": "SMA, EMA, RSI, MACD and Bollinger bands of SYMBOL, computed from ohlcv.",
-    "prediction": "A price prediction for SYMBOL (needs a third-party provider).",
-    "social": "Social-media activity about SYMBOL (needs a third-party provider).",
+    "prediction": "A statistical price forecast for SYMBOL (drift and volatility of its candles) with its interval.",
+    "social": "Community figures of SYMBOL's project: followers, subscribers, repository activity.",
+    "exchanges": "Exchanges ranked by the provider: country, year, trust score, 24h volume.",
 }
 
 
@@ -426,6 +427,10 @@ _LIST_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ohlcv": ("candles", ("open_time", "open", "high", "low", "close", "volume")),
     "news": ("articles", ("published_at", "source", "title", "url")),
     "sentiment": ("history", ("timestamp", "value", "classification")),
+    "exchanges": (
+        "exchanges",
+        ("rank", "id", "name", "country", "year_established", "trust_score", "volume_24h_btc", "volume_24h_usd"),
+    ),
 }
 
 
@@ -459,13 +464,12 @@ def render_result(console: Any, category: str, result: Result) -> None:
     if isinstance(data.get("description"), str):
         text = data["description"]
         fields.add_row("description", text if len(text) <= 200 else text[:197] + "...")
-    console.print(fields)
+    if fields.row_count:  # a list-only result (exchanges) has no scalar fields
+        console.print(fields)
     if listed and data.get(listed):
         rows = Table(title=f"{listed} ({len(data[listed])})", title_justify="left")
         for col in columns:
-            rows.add_column(
-                col, justify="right" if col in ("open", "high", "low", "close", "volume", "value") else "left"
-            )
+            rows.add_column(col, justify="right" if col in _NUMERIC or col.startswith(("volume_", "trust")) else "left")
         for item in data[listed]:
             rows.add_row(*(_cell(item.get(col)) for col in columns))
         console.print(rows)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ._events import BreakerStateChanged, CallFinished, FailoverHappened, RequestFinished
     from ._models import (
         OHLCV,
+        Exchanges,
         Metadata,
         News,
         OrderBook,
@@ -113,18 +114,33 @@ async def fetch_sentiment(ctx: ProviderContext, limit: int) -> Sentiment | None:
 
 
 @hookspec
+async def fetch_exchanges(ctx: ProviderContext, limit: int) -> Exchanges | None:
+    """Fetch up to ``limit`` exchanges (1-250), ranked by the provider, best first.
+
+    Each :class:`~coinrelay._models.Exchange` carries what the provider publishes: id, name,
+    country, year established, trust score (0-10), rank and 24h volume in BTC and/or USD.
+    """
+
+
+@hookspec
 async def fetch_technical(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> Technical | None:
     """Compute technical indicators from ``limit`` candles (fetch them with ``ctx.relay.ohlcv``)."""
 
 
 @hookspec
 async def fetch_prediction(ctx: ProviderContext, symbol: str, quote: str, horizon: str) -> Prediction | None:
-    """Predict the price of ``symbol`` in ``quote`` at ``horizon`` (``1h``, ``1d``, ...)."""
+    """Forecast the price of ``symbol`` in ``quote`` at ``horizon`` (``1h``, ``4h``, ``1d``, ``7d``, ``30d``).
+
+    The built-in ``forecast`` provider computes a drift-and-volatility forecast from the
+    ohlcv chain (``ctx.fetch("ohlcv", ...)``). A model plugin implements this hook too and
+    is put before (or instead of) ``forecast`` in ``chains.prediction``; it says what it is
+    in ``model`` and ``method`` and, when it has one, gives its interval and ``confidence``.
+    """
 
 
 @hookspec
 async def fetch_social(ctx: ProviderContext, symbol: str) -> Social | None:
-    """Fetch social-media activity about ``symbol``."""
+    """Fetch the public community figures of ``symbol``'s project (followers, subscribers, repository)."""
 
 
 # ---------------------------------------------------------------------------

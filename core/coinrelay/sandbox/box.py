@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from .._config import ProviderSettings, Settings
+from .._plugins import BUILTIN_PLUGINS
 from ..testing.upstream import FakeUpstream, Fault
 from .upstreams import alternativeme, binance, coincap, coingecko, coinpaprika, cryptocompare
 
@@ -26,7 +27,7 @@ MIRRORS: dict[str, int] = {"binance": 3}
 #: Dummy credentials for providers that need a key to work at all.
 DUMMY_KEYS: dict[str, str] = {"coincap": "sandbox"}
 #: Plugins built into the core that never do I/O and may stay loaded.
-BUILTIN = ("technical",)
+BUILTIN = tuple(BUILTIN_PLUGINS)
 
 
 class SandboxError(ValueError):

@@ -35,7 +35,18 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_body(exc: Exception) -> tuple[int, dict[str, Any]]:
-    """The HTTP status and JSON body for ``exc``."""
+    """The HTTP status and JSON body for ``exc`` (public: ``coinrelay.server.error_body``).
+
+    For host apps that call the relay themselves and want coinrelay's error answers::
+
+        try:
+            price = await relay.price(symbol)
+        except Exception as exc:
+            status, body = error_body(exc)   # (422, {"error": "invalid_request", "param": ..., ...})
+
+    Anything that is not a coinrelay error is a 500 whose body names only the exception type
+    (the details go to the ``coinrelay.server`` log), so nothing internal leaks.
+    """
     if isinstance(exc, InvalidRequest):
         return 422, {"error": "invalid_request", "param": exc.param, "message": str(exc)}
     if isinstance(exc, SymbolNotFound):
@@ -59,6 +70,7 @@ def error_body(exc: Exception) -> tuple[int, dict[str, Any]]:
 
 
 def error_response(exc: Exception, headers: dict[str, str] | None = None) -> Response:
+    """:func:`error_body` as a JSON response (public: ``coinrelay.server.error_response``)."""
     status, body = error_body(exc)
     return json_response(body, status, headers)
 

@@ -33,6 +33,7 @@ SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
     "technical": {"symbol": "BTC", "quote": "USD", "interval": "1d", "limit": 50},
     "prediction": {"symbol": "BTC", "quote": "USD", "horizon": "1d"},
     "social": {"symbol": "BTC"},
+    "exchanges": {"limit": 5},
 }
 
 #: Bodies no provider's API returns with HTTP 200 as data.

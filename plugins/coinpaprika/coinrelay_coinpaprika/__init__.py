@@ -1,7 +1,8 @@
-"""coinrelay provider plugin for CoinPaprika API v1: price, volume, metadata, ohlcv (today, 1d).
+"""coinrelay provider plugin for CoinPaprika API v1: price, volume, metadata, ohlcv (today, 1d), exchanges.
 
 This module only declares the provider and its hooks; HTTP lives in :mod:`._client`
-(extract) and JSON -> models in :mod:`._parse` (transform). No I/O at import time.
+(extract) and JSON -> models in :mod:`._parse` and :mod:`._exchanges` (transform). No I/O at
+import time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from urllib.parse import quote as urlquote
 
 from coinrelay.plugin import (
     OHLCV,
+    Exchanges,
     Metadata,
     NotSupported,
     Price,
@@ -20,9 +22,9 @@ from coinrelay.plugin import (
     hookimpl,
 )
 
-from . import _client, _parse
+from . import _client, _exchanges, _parse
 
-__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
+__all__ = ["fetch_exchanges", "fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info"]
 
 NAME = _client.NAME
 #: Quotes ``/coins/{id}/ohlcv/today`` takes (docs: ``quote`` = usd or btc).
@@ -34,7 +36,7 @@ def provider_info() -> ProviderInfo:
     """CoinPaprika: free host without a key; with ``api_key`` the pro host and an Authorization header."""
     return ProviderInfo(
         name=NAME,
-        categories=("price", "ohlcv", "volume", "metadata"),
+        categories=("price", "ohlcv", "volume", "metadata", "exchanges"),
         endpoints=(_client.FREE_HOST,),
         priority=4,
         credentials=("api_key",),
@@ -45,6 +47,7 @@ def provider_info() -> ProviderInfo:
         description="CoinPaprika API v1 (free, or pro with an API key)",
         homepage="https://docs.coinpaprika.com/",
         extra={"options": ("lookup",)},
+        symbol_ids=dict(_client.COIN_IDS),
     )
 
 
@@ -96,3 +99,10 @@ async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
     info = await _client.get_json(ctx, f"/coins/{_path_id(coin)}")
     ticker = await _ticker(ctx, coin, "USD")
     return _parse.metadata(info, ticker, symbol=symbol, source=ctx.source())
+
+
+@hookimpl
+async def fetch_exchanges(ctx: ProviderContext, limit: int) -> Exchanges:
+    """``/exchanges?quotes=USD,BTC``: the ``limit`` best-ranked active exchanges, volumes in USD and BTC."""
+    body = await _client.get_json(ctx, "/exchanges", {"quotes": _exchanges.QUOTES})
+    return _exchanges.exchanges(body, limit=limit, source=ctx.source())

@@ -147,7 +147,34 @@ def _coin(a: assets.Asset) -> Reply:
     )
     out["last_updated"] = md["last_updated"]
     out["tickers"] = []
+    community = out.get("community_data") or {}
+    if community.get("twitter_followers") is not None:  # a smaller audience for smaller coins
+        community["twitter_followers"] = int(community["twitter_followers"] / a.rank)
     return ok(out)
+
+
+def _exchanges(req: Request) -> Reply:
+    """``/exchanges``: the sandbox venues in CoinGecko's shape (no recorded body: the documented fields)."""
+    per_page = int_param(req.query.get("per_page"), 100, 1, 250)
+    page = int_param(req.query.get("page"), 1, 1, 1000)
+    rows = [
+        {
+            "id": v.coingecko,
+            "name": v.name,
+            "year_established": v.year,
+            "country": v.country,
+            "description": "A made-up exchange of the coinrelay sandbox.",
+            "url": f"https://{v.coinpaprika}.example/",
+            "image": f"https://images.example/{v.coingecko}.png",
+            "has_trading_incentive": False,
+            "trust_score": v.trust,
+            "trust_score_rank": i + 1,
+            "trade_volume_24h_btc": assets.num(v.volume_btc * assets.drift(v.name, assets.now())),
+            "trade_volume_24h_btc_normalized": assets.num(v.volume_btc * 0.8),
+        }
+        for i, v in enumerate(assets.VENUES)
+    ]
+    return ok(rows[(page - 1) * per_page : page * per_page])
 
 
 def _ohlc(req: Request, a: assets.Asset) -> Reply:
@@ -232,6 +259,8 @@ def handle(req: Request) -> Reply:
         return _coins_list(req)
     if path == "/search":
         return _search(req)
+    if path == "/exchanges":
+        return _exchanges(req)
     parts = path.split("/")
     if len(parts) >= 3 and parts[1] == "coins":
         a = assets.by_coingecko.get(parts[2])

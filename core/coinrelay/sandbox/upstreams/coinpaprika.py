@@ -131,6 +131,48 @@ def _coin(a: assets.Asset) -> dict[str, Any]:
     }
 
 
+def _exchanges(req: Request) -> Reply:
+    """``/exchanges``: the sandbox venues in CoinPaprika's shape (no recorded body: the documented fields)."""
+    btc_usd = assets.price("BTC", "USD") or 0.0
+    rows = []
+    for i, v in enumerate(assets.VENUES):
+        volumes = {
+            "USD": v.volume_btc * btc_usd,
+            "BTC": v.volume_btc,
+        }
+        rows.append(
+            {
+                "id": v.coinpaprika,
+                "name": v.name,
+                "active": True,
+                "website_status": True,
+                "api_status": True,
+                "description": "A made-up exchange of the coinrelay sandbox.",
+                "message": None,
+                "links": {"website": [f"https://{v.coinpaprika}.example/"]},
+                "markets_data_fetched": True,
+                "adjusted_rank": i + 1,
+                "reported_rank": i + 1,
+                "currencies": 100 - 10 * i,
+                "markets": 500 - 60 * i,
+                "fiats": [{"name": "US Dollars", "symbol": "USD"}],
+                "quotes": {
+                    q: {
+                        f"{kind}_volume_{span}": assets.num(vol * days * (1.1 if kind == "reported" else 1.0))
+                        for kind in ("reported", "adjusted")
+                        for span, days in (("24h", 1), ("7d", 7), ("30d", 30))
+                    }
+                    for q, vol in volumes.items()
+                    if q in _quotes(req)
+                },
+                "confidence_score": round(v.trust / 10, 2),
+                "sessions_per_month": 1_000_000 * (5 - i),
+                "last_updated": _iso(assets.now()),
+            }
+        )
+    return ok(rows)
+
+
 def handle(req: Request) -> Reply:
     """Answer one request to ``/v1/...``."""
     path = req.path.rstrip("/")
@@ -144,6 +186,8 @@ def handle(req: Request) -> Reply:
         )
     if path == "/tickers":
         return ok([_ticker(a, _quotes(req)) for a in ranked])
+    if path == "/exchanges":
+        return _exchanges(req)
     if len(parts) >= 3 and parts[1] in ("coins", "tickers"):
         a = assets.by_coinpaprika.get(parts[2])
         if a is None:

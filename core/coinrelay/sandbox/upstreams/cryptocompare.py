@@ -190,6 +190,66 @@ def _news(req: Request) -> Reply:
     )
 
 
+#: The sandbox's CryptoCompare coin ids (BTC and ETH are the real ones; the rest made up).
+COIN_IDS: dict[str, int] = {s: {"BTC": 1182, "ETH": 7605}.get(s, 900_000 + a.rank) for s, a in assets.ASSETS.items()}
+
+
+def _error(message: str, kind: int = 1) -> Reply:
+    return ok({"Response": "Error", "Message": message, "HasWarning": False, "Type": kind, "RateLimit": {}, "Data": {}})
+
+
+def _coinlist(req: Request) -> Reply:
+    fsym = req.query.get("fsym", "").upper()
+    a = assets.ASSETS.get(fsym)
+    if a is None:
+        return _error("fsym param seems invalid.", 2)
+    entry = {
+        "Id": str(COIN_IDS[fsym]),
+        "Name": fsym,
+        "Symbol": fsym,
+        "CoinName": a.name,
+        "FullName": f"{a.name} ({fsym})",
+    }
+    return ok({"Response": "Success", "Message": "Coin list succesfully returned!", "Data": {fsym: entry}, "Type": 100})
+
+
+def _social(req: Request) -> Reply:
+    """``/data/social/coin/latest``: needs a key, as the real endpoint does (documented structure, made-up figures)."""
+    if not req.headers.get("authorization", "").startswith("Apikey "):
+        return _error("You need a valid auth key or api key to access this endpoint")
+    ids = {str(v): s for s, v in COIN_IDS.items()}
+    sym = ids.get(req.query.get("coinId", ""))
+    if sym is None:
+        return _error("coinId param seems invalid.", 2)
+    a = assets.ASSETS[sym]
+    scale = 1.0 / a.rank
+    data = {
+        "General": {"Points": int(7_000_000 * scale), "Name": sym, "CoinName": a.name, "Type": "Webpagecoinp"},
+        "CryptoCompare": {"Followers": int(99_000 * scale), "PageViews": int(50_000_000 * scale), "Points": 0},
+        "Twitter": {"followers": int(6_500_000 * scale), "statuses": 32000, "lists": 51000, "Points": 0},
+        "Reddit": {
+            "subscribers": int(6_800_000 * scale),
+            "active_users": int(11_000 * scale),
+            "posts_per_day": f"{200 * scale:.2f}",
+            "comments_per_day": round(3900 * scale, 1),
+            "Points": 0,
+        },
+        "Facebook": {"likes": int(130_000 * scale), "Points": 0},
+        "CodeRepository": {
+            "List": [
+                {
+                    "stars": int(70_000 * scale),
+                    "forks": int(36_000 * scale),
+                    "subscribers": int(3_900 * scale),
+                    "url": f"https://github.com/example/{a.name.lower()}",
+                }
+            ],
+            "Points": 0,
+        },
+    }
+    return ok({"Response": "Success", "Message": "", "HasWarning": False, "Type": 100, "RateLimit": {}, "Data": data})
+
+
 def handle(req: Request) -> Reply:
     """Answer one request to ``/data/...``."""
     path = req.path.rstrip("/")
@@ -204,6 +264,10 @@ def handle(req: Request) -> Reply:
             return _hist(req, seconds)
     if path in ("/data/v2/news", "/data/news"):
         return _news(req)
+    if path == "/data/all/coinlist":
+        return _coinlist(req)
+    if path == "/data/social/coin/latest":
+        return _social(req)
     return ok(
         {
             "Response": "Error",
