@@ -450,9 +450,9 @@ class Relay:
         """Exchanges ranked by the provider, best first (at most ``limit``, 1-250)."""
         return await self.fetch("exchanges", limit=limit, **kw)  # type: ignore[return-value]
 
-    def resolve(self, text: str) -> str:
+    def resolve(self, text: str, param: str = "symbol") -> str:
         """The ticker for ``text``: a ticker, a provider id or a name (see :mod:`coinrelay._names`)."""
-        return _names.index_for(self).resolve(text)
+        return _names.index_for(self).resolve(text, param)
 
     async def prices(self, symbols: Iterable[str], quote: str = "USD", **kw: Any) -> PriceBatch:
         """The price of each of ``symbols``, each with its own provenance or error (:mod:`coinrelay._batch`)."""

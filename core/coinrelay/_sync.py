@@ -112,8 +112,8 @@ class SyncRelay:
     def exchanges(self, limit: int = 100, **kw: Any) -> Exchanges:
         return self._run(self.relay.exchanges(limit, **kw))
 
-    def resolve(self, text: str) -> str:
-        return self.relay.resolve(text)
+    def resolve(self, text: str, param: str = "symbol") -> str:
+        return self.relay.resolve(text, param)
 
     def prices(self, symbols: Iterable[str], quote: str = "USD", **kw: Any) -> PriceBatch:
         return self._run(self.relay.prices(symbols, quote, **kw))
