@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 
-from coinrelay import OHLCV, AllProvidersFailed, Candle, ProviderInfo, Relay, SymbolNotFound, hookimpl
+from coinrelay import (
+    OHLCV,
+    AllProvidersFailed,
+    Candle,
+    NotSupported,
+    Prediction,
+    ProviderInfo,
+    Relay,
+    SymbolNotFound,
+    hookimpl,
+)
 from coinrelay._config import Settings
 from coinrelay._errors import UpstreamServerError
 from coinrelay._forecast import CONFIDENCE, MODEL, PLANS, Z, drift_volatility
@@ -135,3 +145,49 @@ async def test_ohlcv_failing_is_a_failure_not_a_guess() -> None:
             await relay.prediction("BTC")
     assert info.value.attempts[-1].provider == "forecast"
     assert "ohlcv failed" in (info.value.attempts[-1].error or "")
+
+
+def model_plugin(served: tuple[str, ...]) -> types.ModuleType:
+    """A third-party model for some horizons only: the chain falls back to ``forecast`` for the rest."""
+    mod = types.ModuleType("test_model")
+
+    @hookimpl
+    def provider_info() -> ProviderInfo:
+        return ProviderInfo(name="mymodel", categories=("prediction",), extra={"local": True})
+
+    @hookimpl
+    async def fetch_prediction(ctx: Any, symbol: str, quote: str, horizon: str) -> Any:
+        if horizon not in served:
+            raise NotSupported(f"mymodel has no {horizon} model", provider="mymodel")
+        candles = await ctx.fetch("ohlcv", symbol=symbol, quote=quote, interval="1h", limit=50)
+        last = candles.candles[-1].close
+        return Prediction(
+            symbol=symbol,
+            quote=candles.quote,
+            horizon=horizon,
+            predicted_price=last,
+            model="mymodel-v1",
+            method="last close",
+            source=ctx.source(),
+        )
+
+    mod.provider_info = provider_info  # type: ignore[attr-defined]
+    mod.fetch_prediction = fetch_prediction  # type: ignore[attr-defined]
+    return mod
+
+
+async def test_a_model_plugin_first_in_the_chain_and_forecast_as_fallback() -> None:
+    closes = [100.0 + (i % 7) for i in range(400)]
+    settings = Settings(chains={"ohlcv": ["candles"], "prediction": ["mymodel", "forecast"]})
+    settings.cache.enabled = False
+    plugins = [("candles", candle_plugin(closes, [])), ("mymodel", model_plugin(("1h",)))]
+    async with Relay(settings, plugins=plugins, load_entry_points=False) as relay:
+        assert relay.chains()["prediction"] == [["mymodel"], ["forecast"]]
+        mine = await relay.prediction("BTC", horizon="1h")
+        fallback = await relay.prediction("BTC", horizon="1d")
+    assert (mine.source.provider, mine.model) == ("mymodel", "mymodel-v1")
+    assert (fallback.source.provider, fallback.model) == ("forecast", MODEL)
+    assert [(a.provider, a.outcome) for a in fallback.source.attempts] == [
+        ("mymodel", "unsupported"),
+        ("forecast", "ok"),
+    ]
