@@ -7,15 +7,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
+EXAMPLES := $(sort $(wildcard examples/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 
 .PHONY: serve sandbox test lint typecheck bench plugin-tests generate clean
 
-$(STAMP): core/pyproject.toml $(PLUGINS) requirements-dev.txt
+$(STAMP): core/pyproject.toml $(PLUGINS) $(EXAMPLES) requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coinrelay needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e 'core[server,redis,test]' $(foreach p,$(PLUGINS),-e $(dir $(p))) -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -e 'core[server,redis,test]' $(foreach p,$(PLUGINS) $(EXAMPLES),-e $(dir $(p))) -r requirements-dev.txt
 	@touch $@
 
 serve: $(STAMP)
@@ -30,7 +31,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check core plugins tests bench
+	$(BIN)/ruff format --check core plugins tests bench examples
 	$(BIN)/mypy
 
 typecheck: $(STAMP)

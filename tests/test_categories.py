@@ -201,7 +201,7 @@ def test_every_surface_of_a_builtin_category_is_its_declaration(name, surfaces):
 
 def test_the_builtin_categories_and_their_vocabulary():
     names = ("price", "ohlcv", "volume", "orderbook", "metadata", "news", "sentiment", "technical", "prediction")
-    assert ALL == BUILTIN == (*names, "social")
+    assert ALL == BUILTIN == (*names, "social", "exchanges")
     assert CATEGORIES["ohlcv"].params[2].choices == tuple(INTERVALS)
     assert [p.default for p in CATEGORIES["ohlcv"].params] == [None, "USD", "1h", 100]
     assert (CATEGORIES["orderbook"].params[2].minimum, CATEGORIES["orderbook"].params[2].maximum) == (1, 5000)

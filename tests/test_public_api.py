@@ -66,6 +66,8 @@ PLUGIN_API = [
     "Bollinger",
     "Candle",
     "CategorySpec",
+    "Exchange",
+    "Exchanges",
     "FETCHED",
     "Forbidden",
     "HOP_HEADER",

@@ -32,6 +32,9 @@ DATA = {
     "news": "symbol=BTC&limit=10",
     "sentiment": "limit=3",
     "technical": "symbol=BTC&quote=USDT&interval=1d&limit=60",
+    "prediction": "symbol=BTC&quote=USD&horizon=1d",
+    "social": "symbol=ETH",
+    "exchanges": "limit=5",
 }
 
 
@@ -72,7 +75,7 @@ def test_apply_points_at_loopback_and_never_carries_a_real_key(box: Sandbox) -> 
     assert cg.api_key is not None and cg.api_key.get_secret_value() == "sandbox"
     assert cg.options() == {"plan": "demo"} and cg.timeout == 2.0  # the user's other settings stay
     assert cg.endpoints == [box.upstreams["coingecko"][0].url + "/api/v3"]
-    assert out.plugins.load == [*UPSTREAMS, "technical"]  # nothing else can reach the network
+    assert out.plugins.load == [*UPSTREAMS, "technical", "forecast"]  # nothing else can reach the network
     assert settings.provider("coingecko").endpoints is None  # the input is not modified
 
 

@@ -268,7 +268,7 @@ async def test_providers_health_lists_every_provider(served) -> None:
     resp = await client.get("/api/system/providers/health")
     assert resp.status_code == 200
     body = resp.json()
-    assert set(body["providers"]) == {"binance", "beta", "technical"}
+    assert set(body["providers"]) == {"binance", "beta", "technical", "forecast"}
     b = body["providers"]["binance"]
     assert b["breaker"]["state"] == "closed"
     assert b["available"] is True
@@ -477,7 +477,7 @@ async def test_dashboard_page_and_its_data(served, ups) -> None:
     await client.get("/api/v1/price?symbol=ETH")
     data = (await client.get("/api/system/dashboard")).json()
     assert data["sandbox"] is False
-    assert {p["name"] for p in data["providers"]} == {"binance", "beta", "technical"}
+    assert {p["name"] for p in data["providers"]} == {"binance", "beta", "technical", "forecast"}
     assert data["chains"]["price"]["tiers"] == [["binance"], ["beta"]]
     assert data["chains"]["price"]["serving"]["provider"] == "beta"
     assert data["failover_count"] == 1

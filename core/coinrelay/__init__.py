@@ -5,6 +5,7 @@ The public API is re-exported here; everything else is private to its module.
 
 from __future__ import annotations
 
+from ._batch import CallError, PriceAnswer, PriceBatch
 from ._breaker import BreakerPolicy, CircuitBreaker
 from ._categories import ALL as CATEGORIES
 from ._categories import INTERVALS
@@ -53,6 +54,8 @@ from ._models import (
     Attempt,
     Bollinger,
     Candle,
+    Exchange,
+    Exchanges,
     Level,
     Metadata,
     News,
@@ -67,6 +70,7 @@ from ._models import (
     Technical,
     Volume,
 )
+from ._names import AmbiguousSymbol, UnknownSymbol, resolve_symbol
 from ._outcome import Blame, Outcome
 from ._plugins import make_plugin_manager
 from ._provider import ProviderInfo, RateLimit
@@ -78,6 +82,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AllProvidersFailed",
+    "AmbiguousSymbol",
     "Article",
     "Attempt",
     "BadData",
@@ -88,6 +93,7 @@ __all__ = [
     "BreakerStateChanged",
     "CATEGORIES",
     "CacheSettings",
+    "CallError",
     "CallFinished",
     "Candle",
     "CircuitBreaker",
@@ -95,6 +101,8 @@ __all__ = [
     "CoinRelayError",
     "ConfigError",
     "ConsensusSettings",
+    "Exchange",
+    "Exchanges",
     "FailoverHappened",
     "FakeClock",
     "Forbidden",
@@ -115,6 +123,8 @@ __all__ = [
     "PluginLoadError",
     "Prediction",
     "Price",
+    "PriceAnswer",
+    "PriceBatch",
     "ProviderContext",
     "ProviderError",
     "ProviderInfo",
@@ -140,6 +150,7 @@ __all__ = [
     "SystemClock",
     "Technical",
     "TransientError",
+    "UnknownSymbol",
     "UpstreamConnectionError",
     "UpstreamServerError",
     "UpstreamTimeout",
@@ -147,4 +158,5 @@ __all__ = [
     "hookimpl",
     "load_settings",
     "make_plugin_manager",
+    "resolve_symbol",
 ]

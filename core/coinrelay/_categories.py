@@ -38,6 +38,7 @@ from ._catalog import (
 )
 from ._models import (
     OHLCV,
+    Exchanges,
     Metadata,
     News,
     OrderBook,
@@ -232,29 +233,51 @@ _BUILTIN_SPECS: Final = (
     CategorySpec(
         name="prediction",
         result=Prediction,
-        summary="A price prediction for a symbol.",
+        summary="A price forecast for a symbol, with its interval.",
         description=(
-            "Return the price of ``symbol`` in ``quote`` predicted ``horizon`` from now, with the\n"
-            "model's name and its confidence when it gives them."
+            "Return the price of ``symbol`` in ``quote`` forecast ``horizon`` from now. Say what the\n"
+            "number is in ``model`` and ``method``; give the interval (``interval_low``,\n"
+            "``interval_high``) and its nominal coverage (``confidence``) when the model has one. The\n"
+            "built-in ``forecast`` provider computes a drift-and-volatility forecast from the ohlcv\n"
+            'chain (``ctx.fetch("ohlcv", ...)``); a model plugin implements this hook too and is put\n'
+            "before (or instead of) ``forecast`` in ``chains.prediction``."
         ),
         params=(_SYMBOL, _QUOTE, Param("horizon", str, "how far ahead", default="1d", choices=HORIZONS)),
         ttl=60.0,
         max_stale=600.0,
         sample={**_BTC_USD, "horizon": "1d"},
         probe=_BTC,
-        third_party=True,
+        computed=True,
     ),
     CategorySpec(
         name="social",
         result=Social,
-        summary="Social-media activity about a symbol.",
-        description="Return social-media activity about ``symbol``: mentions, followers, a sentiment score.",
+        summary="Community figures of a symbol's project: followers, subscribers, repository activity.",
+        description=(
+            "Return the public community figures of ``symbol``'s project as the provider publishes\n"
+            "them (Twitter/X followers, Reddit subscribers, Telegram users, repository stars, forks\n"
+            "and commits); leave a figure ``None`` when the provider does not publish it."
+        ),
         params=(_SYMBOL,),
         ttl=300.0,
         max_stale=3600.0,
         sample=_BTC,
         probe=_BTC,
-        third_party=True,
+    ),
+    CategorySpec(
+        name="exchanges",
+        result=Exchanges,
+        summary="Exchanges ranked by the provider: country, year, trust score, 24h volume.",
+        description=(
+            "Return up to ``limit`` exchanges, ranked by the provider, best first. Each\n"
+            ":class:`~coinrelay.plugin.Exchange` carries what the provider publishes: id, name,\n"
+            "country, year established, trust score (0-10), rank and 24h volume in BTC and/or USD."
+        ),
+        params=(Param("limit", int, "number of exchanges", default=100, minimum=1, maximum=250),),
+        ttl=300.0,
+        max_stale=3600.0,
+        sample={"limit": 5},
+        probe={"limit": 1},
     ),
 )
 

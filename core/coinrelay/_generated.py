@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ._methods import RelayFallback, SyncRelayFallback
 from ._models import (
     OHLCV,
+    Exchanges,
     Metadata,
     News,
     OrderBook,
@@ -268,7 +269,7 @@ class RelayMethods(RelayFallback):
         horizon: str = "1d",
         **kw: Any,
     ) -> Prediction:
-        """A price prediction for a symbol. Needs a third-party provider plugin.
+        """A price forecast for a symbol, with its interval.
 
         The ``prediction`` category through its failover chain, like ``fetch("prediction", ...)``.
 
@@ -296,7 +297,7 @@ class RelayMethods(RelayFallback):
         symbol: str,
         **kw: Any,
     ) -> Social:
-        """Social-media activity about a symbol. Needs a third-party provider plugin.
+        """Community figures of a symbol's project: followers, subscribers, repository activity.
 
         The ``social`` category through its failover chain, like ``fetch("social", ...)``.
 
@@ -310,6 +311,28 @@ class RelayMethods(RelayFallback):
         result = await self.fetch(
             "social",
             symbol=symbol,
+            **kw,
+        )
+        return result  # type: ignore[return-value]
+
+    async def exchanges(
+        self: _AsyncFetch,
+        limit: int = 100,
+        **kw: Any,
+    ) -> Exchanges:
+        """Exchanges ranked by the provider: country, year, trust score, 24h volume.
+
+        The ``exchanges`` category through its failover chain, like ``fetch("exchanges", ...)``.
+
+        :param limit: number of exchanges (an integer from 1 to 250; default ``100``).
+        :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
+        :raises InvalidRequest: a bad parameter (named).
+        :raises SymbolNotFound: no provider in the chain serves it.
+        :raises AllProvidersFailed: every provider failed and no stale value may be served.
+        """
+        result = await self.fetch(
+            "exchanges",
+            limit=limit,
             **kw,
         )
         return result  # type: ignore[return-value]
@@ -550,7 +573,7 @@ class SyncRelayMethods(SyncRelayFallback):
         horizon: str = "1d",
         **kw: Any,
     ) -> Prediction:
-        """A price prediction for a symbol. Needs a third-party provider plugin.
+        """A price forecast for a symbol, with its interval.
 
         Blocking: the ``prediction`` category through its failover chain, like ``fetch("prediction", ...)``.
 
@@ -578,7 +601,7 @@ class SyncRelayMethods(SyncRelayFallback):
         symbol: str,
         **kw: Any,
     ) -> Social:
-        """Social-media activity about a symbol. Needs a third-party provider plugin.
+        """Community figures of a symbol's project: followers, subscribers, repository activity.
 
         Blocking: the ``social`` category through its failover chain, like ``fetch("social", ...)``.
 
@@ -592,6 +615,28 @@ class SyncRelayMethods(SyncRelayFallback):
         result = self.fetch(
             "social",
             symbol=symbol,
+            **kw,
+        )
+        return result  # type: ignore[return-value]
+
+    def exchanges(
+        self: _SyncFetch,
+        limit: int = 100,
+        **kw: Any,
+    ) -> Exchanges:
+        """Exchanges ranked by the provider: country, year, trust score, 24h volume.
+
+        Blocking: the ``exchanges`` category through its failover chain, like ``fetch("exchanges", ...)``.
+
+        :param limit: number of exchanges (an integer from 1 to 250; default ``100``).
+        :param kw: options of :meth:`fetch`: ``deadline``, ``hops``, ``consensus``.
+        :raises InvalidRequest: a bad parameter (named).
+        :raises SymbolNotFound: no provider in the chain serves it.
+        :raises AllProvidersFailed: every provider failed and no stale value may be served.
+        """
+        result = self.fetch(
+            "exchanges",
+            limit=limit,
             **kw,
         )
         return result  # type: ignore[return-value]

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 __all__ = [
     "ASSETS",
     "QUOTES_PER_USD",
+    "VENUES",
     "Asset",
     "MarketCandle",
+    "Venue",
     "candles",
     "change_pct",
     "drift",
@@ -62,6 +64,29 @@ ASSETS: dict[str, Asset] = {
         Asset("LTC", "Litecoin", 80.0, 13, 74_000_000.0, 84_000_000.0),
     )
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """One made-up exchange of the sandbox (``exchanges``): ids per provider, facts, 24h BTC volume."""
+
+    coingecko: str
+    coinpaprika: str
+    name: str
+    country: str | None
+    year: int | None
+    trust: int
+    volume_btc: float
+
+
+#: The sandbox's exchanges, best first. Names are labelled, volumes made up.
+VENUES: tuple[Venue, ...] = (
+    Venue("sandbox_alpha", "sandbox-alpha", "Sandbox Alpha Exchange", "Cayman Islands", 2017, 10, 210_000.0),
+    Venue("sandbox_beta", "sandbox-beta", "Sandbox Beta Exchange", "United States", 2012, 10, 37_000.0),
+    Venue("sandbox_gamma", "sandbox-gamma", "Sandbox Gamma Exchange", "Japan", 2014, 9, 12_500.0),
+    Venue("sandbox_delta", "sandbox-delta", "Sandbox Delta Exchange", None, None, 7, 3_100.0),
+    Venue("sandbox_epsilon", "sandbox-epsilon", "Sandbox Epsilon Exchange", "Seychelles", 2018, 6, 950.0),
+)
 
 #: Units of each quote currency per US dollar.
 QUOTES_PER_USD: dict[str, float] = {

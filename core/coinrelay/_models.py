@@ -66,6 +66,11 @@ class Source(_Model):
     age: float | None = None
     sandbox: bool = False
     attempts: list[Attempt] = Field(default_factory=list)
+    #: ``True`` when this answer came from coinrelay's cache (a fresh hit, or a stale value
+    #: served because every provider failed) rather than from a provider during this call.
+    #: ``provider``, ``endpoint`` and ``fetched_at`` still name the original fetch; ``age``
+    #: says how old it is.
+    cached: bool = False
 
 
 class Result(_Model):
@@ -223,20 +228,97 @@ class Technical(Result):
 
 
 class Prediction(Result):
+    """A price forecast of ``symbol`` in ``quote`` at ``horizon`` from now.
+
+    The built-in provider ``forecast`` (model ``drift-volatility``) is a statistical
+    extrapolation of recent log-returns, not a learned model; see docs/prediction.md.
+    Third-party providers fill the same fields with their own method.
+    """
+
     symbol: str
     quote: str
     horizon: str
+    #: The point forecast (the built-in model: the median of its log-normal forecast).
     predicted_price: Num
+    #: Nominal coverage of [``interval_low``, ``interval_high``] (0.9 = a 90 % interval);
+    #: ``None`` when the provider gives no interval. Not a probability that the point is right.
     confidence: Num | None = None
+    #: The model's name (``drift-volatility``).
     model: str | None = None
+    #: The price the forecast starts from (close of the newest candle used).
+    last_price: Num | None = None
+    #: Lower and upper bound of the forecast interval at ``confidence``.
+    interval_low: Num | None = None
+    interval_high: Num | None = None
+    #: One line on how the number was made (data, window, assumptions).
+    method: str | None = None
+    #: Time of the newest data the forecast uses (close time of the newest candle; now, while it is open).
+    as_of: UTCDateTime | None = None
+    #: Candles the model read, and their interval.
+    candles_used: int | None = None
+    candle_interval: str | None = None
+    #: Model-specific numbers (drift and volatility per candle, ...), JSON-compatible.
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class Social(Result):
+    """Public community figures of ``symbol``'s project, as one provider publishes them.
+
+    Each figure is ``None`` when the provider does not publish it (CoinGecko stopped
+    publishing Reddit figures and reports them as 0: coinrelay passes them on as given).
+    """
+
     symbol: str
     mentions: int | None = None
+    #: The provider's sentiment figure, 0-100 (CoinGecko: share of its users' votes that are positive).
     sentiment_score: Num | None = None
+    #: Followers of the project's Twitter/X account (the figure every social provider has).
     followers: int | None = None
+    twitter_followers: int | None = None
+    reddit_subscribers: int | None = None
+    reddit_active_users: int | None = None
+    reddit_posts_per_day: Num | None = None
+    reddit_comments_per_day: Num | None = None
+    telegram_users: int | None = None
+    facebook_likes: int | None = None
+    #: Code repository figures (the main repository the provider tracks).
+    github_stars: int | None = None
+    github_forks: int | None = None
+    github_subscribers: int | None = None
+    commits_4_weeks: int | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Exchange(_Model):
+    """One exchange in a provider's exchange list."""
+
+    #: The provider's id of the exchange (``binance``, ``gdax``, ``coinbase``).
+    id: str
+    name: str
+    #: Country of registration, when the provider gives one.
+    country: str | None = None
+    year_established: int | None = None
+    #: The provider's trust rating on a 0-10 scale: CoinGecko's ``trust_score`` (1-10) as
+    #: given, CoinPaprika's ``confidence_score`` (0-1) times ten. Raw values are in ``extra``.
+    trust_score: Num | None = None
+    #: The provider's rank of the exchange (1 = best): CoinGecko ``trust_score_rank``,
+    #: CoinPaprika ``adjusted_rank``.
+    rank: int | None = None
+    #: 24h traded volume in BTC and in USD, each when the provider gives it
+    #: (CoinGecko: BTC only; CoinPaprika: both).
+    volume_24h_btc: Num | None = None
+    volume_24h_usd: Num | None = None
+    #: Number of markets (pairs) listed, when given.
+    markets: int | None = None
+    url: str | None = None
+    #: Provider-specific facts (normalized volume, raw scores, ...), JSON-compatible.
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Exchanges(Result):
+    """Exchanges ranked by the provider (best first), at most ``limit`` of them."""
+
+    exchanges: list[Exchange]
 
 
 #: The result model of each category, filled from the category registry

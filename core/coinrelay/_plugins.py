@@ -33,7 +33,7 @@ from ._provider import ProviderInfo
 log = logging.getLogger("coinrelay.plugins")
 
 #: Plugins that ship inside the core and are registered unless disabled.
-BUILTIN_PLUGINS: dict[str, str] = {"technical": "coinrelay._technical"}
+BUILTIN_PLUGINS: dict[str, str] = {"technical": "coinrelay._technical", "forecast": "coinrelay._forecast"}
 
 
 @dataclass(slots=True)

@@ -57,6 +57,10 @@ class ProviderInfo:
     :param relays: the provider is another coinrelay deployment (like ``render``): the core
         skips it once a request has passed through ``[relay] max_hops`` deployments, and the
         plugin forwards ``ctx.next_hops`` in the ``x-coinrelay-hops`` header.
+    :param symbol_ids: canonical ticker -> this provider's id for it (``{"BTC": "bitcoin"}``),
+        the plugin's own curated table. The core's name resolver (``relay.resolve``) reads
+        it, so ``resolve("bitcoin")`` and ``resolve("btc-bitcoin")`` find ``BTC``; config
+        ``providers.<name>.symbols`` adds to it. Leave empty when ids are tickers or pairs.
     """
 
     name: str
@@ -70,6 +74,7 @@ class ProviderInfo:
     homepage: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
     relays: bool = False
+    symbol_ids: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.categories if c not in ALL]

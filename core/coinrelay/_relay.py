@@ -24,8 +24,10 @@ from typing import Any, Self
 
 import httpx
 
+from . import _batch, _names
 from ._assembly import build_providers, make_state
 from ._attempt import AttemptRunner
+from ._batch import PriceBatch
 from ._callstats import CALL_STATS, CallStats
 from ._categories import ALL, FieldView
 from ._chains import Tier, build_chains
@@ -377,3 +379,13 @@ class Relay(RelayMethods):
         mean latency and share of the answers; under ``calls``, the relay calls per category by how
         they were served (``provider``, ``coalesced``, ``cache``, ``stale``, ``none``)."""
         return {**self._stats.report(), "calls": self._calls.report()}
+
+    # -- names and batches ------------------------------------------------------------------
+
+    def resolve(self, text: str, param: str = "symbol") -> str:
+        """The ticker for ``text``: a ticker, a provider id or a name (see :mod:`coinrelay._names`)."""
+        return _names.index_for(self).resolve(text, param)
+
+    async def prices(self, symbols: Iterable[str], quote: str = "USD", **kw: Any) -> PriceBatch:
+        """The price of each of ``symbols``, each with its own provenance or error (:mod:`coinrelay._batch`)."""
+        return await _batch.prices(self, symbols, quote, **kw)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Self, TypeVar
 
+from ._batch import PriceBatch
 from ._config import load_settings
 from ._generated import SyncRelayMethods
 from ._models import Result
@@ -63,6 +64,14 @@ class SyncRelay(SyncRelayMethods):
 
     def fetch(self, category: str, **params: Any) -> Result:
         return self._run(self.relay.fetch(category, **params))
+
+    def resolve(self, text: str, param: str = "symbol") -> str:
+        """The ticker for ``text`` (a ticker, a provider id or a name); see :meth:`Relay.resolve`."""
+        return self.relay.resolve(text, param)
+
+    def prices(self, symbols: Iterable[str], quote: str = "USD", **kw: Any) -> PriceBatch:
+        """Blocking :meth:`Relay.prices`."""
+        return self._run(self.relay.prices(symbols, quote, **kw))
 
     def health(self) -> dict[str, Any]:
         return self._run(self.relay.health())

@@ -50,20 +50,29 @@ def provider_info() -> ProviderInfo:
     )
 
 
-@hookimpl
-async def fetch_technical(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> Technical | None:
-    """Fetch ``limit`` candles through the relay's ohlcv chain and compute the indicators."""
+async def fetch_candles(ctx: ProviderContext, name: str, symbol: str, quote: str, interval: str, limit: int) -> OHLCV:
+    """``limit`` candles through the relay's ohlcv chain, its errors made provider ``name``'s.
+
+    Shared by the providers computed from candles (``technical``, ``forecast``).
+    """
     try:
         ohlcv = await ctx.fetch("ohlcv", symbol=symbol, quote=quote, interval=interval, limit=limit)
         assert isinstance(ohlcv, OHLCV)
     except SymbolNotFound as exc:
-        raise NotSupported(f"ohlcv has no candles for {symbol}/{quote}: {exc}", provider=NAME) from exc
+        raise NotSupported(f"ohlcv has no candles for {symbol}/{quote}: {exc}", provider=name) from exc
     except AllProvidersFailed as exc:
         raise UpstreamServerError(
-            f"ohlcv failed, no candles to compute from: {exc}", provider=NAME, status=503
+            f"ohlcv failed, no candles to compute from: {exc}", provider=name, status=503
         ) from exc
     except InvalidRequest as exc:
-        raise NotSupported(f"ohlcv refused the request: {exc}", provider=NAME) from exc
+        raise NotSupported(f"ohlcv refused the request: {exc}", provider=name) from exc
+    return ohlcv
+
+
+@hookimpl
+async def fetch_technical(ctx: ProviderContext, symbol: str, quote: str, interval: str, limit: int) -> Technical | None:
+    """Fetch ``limit`` candles through the relay's ohlcv chain and compute the indicators."""
+    ohlcv = await fetch_candles(ctx, NAME, symbol, quote, interval, limit)
     candles = sorted(ohlcv.candles, key=lambda c: c.open_time)
     if len(candles) < MIN_CANDLES:
         raise NotSupported(

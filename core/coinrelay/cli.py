@@ -447,6 +447,10 @@ _LIST_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ohlcv": ("candles", ("open_time", "open", "high", "low", "close", "volume")),
     "news": ("articles", ("published_at", "source", "title", "url")),
     "sentiment": ("history", ("timestamp", "value", "classification")),
+    "exchanges": (
+        "exchanges",
+        ("rank", "id", "name", "country", "year_established", "trust_score", "volume_24h_btc", "volume_24h_usd"),
+    ),
 }
 
 
@@ -480,13 +484,12 @@ def render_result(console: Any, category: str, result: Result) -> None:
     if isinstance(data.get("description"), str):
         text = data["description"]
         fields.add_row("description", text if len(text) <= 200 else text[:197] + "...")
-    console.print(fields)
+    if fields.row_count:  # a list-only result (exchanges) has no scalar fields
+        console.print(fields)
     if listed and data.get(listed):
         rows = Table(title=f"{listed} ({len(data[listed])})", title_justify="left")
         for col in columns:
-            rows.add_column(
-                col, justify="right" if col in ("open", "high", "low", "close", "volume", "value") else "left"
-            )
+            rows.add_column(col, justify="right" if col in _NUMERIC or col.startswith(("volume_", "trust")) else "left")
         for item in data[listed]:
             rows.add_row(*(_cell(item.get(col)) for col in columns))
         console.print(rows)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
 
 from . import openapi
+from .batch import batch_router
 from .data import add_data_routes
 from .edges import HttpEdges
 from .errors import HANDLERS
@@ -109,6 +110,7 @@ def create_app(relay: Relay, *, sandbox: Sandbox | None = None) -> FastAPI:
     app.state.metrics = listener
     app.state.sandbox = sandbox
     add_data_routes(app, relay)
+    app.include_router(batch_router(relay))
     app.include_router(system_router(relay, listener, sandbox))
     if sandbox is not None:
         app.include_router(sandbox_router(sandbox))

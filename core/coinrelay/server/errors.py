@@ -175,8 +175,25 @@ def error_model(exc: Exception) -> tuple[int, ErrorBody]:
     )
 
 
+def error_body(exc: Exception) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and JSON body for ``exc`` (public: ``coinrelay.server.error_body``).
+
+    For host apps that call the relay themselves and want coinrelay's error answers::
+
+        try:
+            price = await relay.price(symbol)
+        except Exception as exc:
+            status, body = error_body(exc)   # (422, {"error": "invalid_request", "param": ..., ...})
+
+    Anything that is not a coinrelay error is a 500 whose body names only the exception type
+    (the details go to the ``coinrelay.server`` log), so nothing internal leaks.
+    """
+    status, body = error_model(exc)
+    return status, body.model_dump(mode="json")
+
+
 def error_response(exc: Exception, headers: dict[str, str] | None = None) -> Response:
-    """The JSON error response for ``exc`` (see the table above)."""
+    """:func:`error_body` as a JSON response (public: ``coinrelay.server.error_response``)."""
     status, body = error_model(exc)
     return body_response(body, status, headers)
 

@@ -75,7 +75,9 @@ def install(app: FastAPI) -> None:
             description=DESCRIPTION,
             routes=app.routes,
         )
-        every = [*RESULT_TYPES.values(), *ERROR_MODELS]
+        from .batch import BATCH_MODELS
+
+        every = [*RESULT_TYPES.values(), *ERROR_MODELS, *BATCH_MODELS]
         _, defs = models_json_schema([(m, "serialization") for m in every], ref_template=REF)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(defs.get("$defs", {}))

@@ -73,6 +73,7 @@ def provider_info() -> ProviderInfo:
         description="CoinCap v3: USD prices, 24h volume, asset metadata, candles from price history",
         homepage="https://pro.coincap.io/api-docs",
         extra={"options": ()},
+        symbol_ids=dict(IDS),
     )
 
 

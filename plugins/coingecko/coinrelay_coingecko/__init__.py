@@ -1,7 +1,8 @@
-"""coinrelay provider plugin for CoinGecko API v3: price, ohlcv, volume, metadata.
+"""coinrelay provider plugin for CoinGecko API v3: price, ohlcv, volume, metadata, social, exchanges.
 
 This module only declares the provider and its hooks; HTTP lives in :mod:`._client`
-(extract) and JSON -> models in :mod:`._parse` (transform). No I/O at import time.
+(extract) and JSON -> models in :mod:`._parse`, :mod:`._social` and :mod:`._exchanges`
+(transform). No I/O at import time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from urllib.parse import quote as urlquote
 
 from coinrelay.plugin import (
     OHLCV,
+    Exchanges,
     Metadata,
     NotSupported,
     Price,
@@ -17,13 +19,23 @@ from coinrelay.plugin import (
     ProviderInfo,
     RateLimit,
     SandboxUpstream,
+    Social,
     Volume,
     hookimpl,
 )
 
-from . import _client, _parse
+from . import _client, _exchanges, _parse, _social
 
-__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info", "sandbox_upstream"]
+__all__ = [
+    "fetch_exchanges",
+    "fetch_metadata",
+    "fetch_ohlcv",
+    "fetch_price",
+    "fetch_social",
+    "fetch_volume",
+    "provider_info",
+    "sandbox_upstream",
+]
 
 NAME = _client.NAME
 
@@ -33,7 +45,7 @@ def provider_info() -> ProviderInfo:
     """CoinGecko: public host by default; ``plan`` = public | demo | pro chooses host and key header."""
     return ProviderInfo(
         name=NAME,
-        categories=("price", "ohlcv", "volume", "metadata"),
+        categories=("price", "ohlcv", "volume", "metadata", "social", "exchanges"),
         endpoints=(_client.PUBLIC_HOST,),
         priority=3,
         credentials=("api_key",),
@@ -43,6 +55,7 @@ def provider_info() -> ProviderInfo:
         description="CoinGecko API v3 (public, demo or pro plan)",
         homepage="https://docs.coingecko.com/",
         extra={"options": ("plan", "search")},
+        symbol_ids=dict(_client.COIN_IDS),
     )
 
 
@@ -88,18 +101,24 @@ async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: s
     )
 
 
-@hookimpl
-async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
+async def _coin(ctx: ProviderContext, symbol: str, *, market: bool, community: bool) -> object:
+    """``/coins/{id}`` with only the sections asked for (localization, tickers and sparkline off)."""
     coin = await _client.coin_id(ctx, symbol)
+    flag = {True: "true", False: "false"}
     params = {
         "localization": "false",
         "tickers": "false",
-        "market_data": "true",
-        "community_data": "false",
-        "developer_data": "false",
+        "market_data": flag[market],
+        "community_data": flag[community],
+        "developer_data": flag[community],
         "sparkline": "false",
     }
-    body = await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
+    return await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
+
+
+@hookimpl
+async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
+    body = await _coin(ctx, symbol, market=True, community=False)
     return _parse.metadata(body, symbol=symbol, source=ctx.source())
 
 
@@ -112,3 +131,22 @@ def sandbox_upstream() -> SandboxUpstream:
     from ._sandbox import upstream
 
     return upstream()
+
+
+@hookimpl
+async def fetch_social(ctx: ProviderContext, symbol: str) -> Social:
+    """Community and developer figures from ``/coins/{id}`` (market data, tickers and localization off)."""
+    body = await _coin(ctx, symbol, market=False, community=True)
+    return _social.social(body, symbol=symbol, source=ctx.source())
+
+
+#: Most exchanges ``/exchanges`` gives on one page (docs: ``per_page`` up to 250).
+EXCHANGES_PER_PAGE = 250
+
+
+@hookimpl
+async def fetch_exchanges(ctx: ProviderContext, limit: int) -> Exchanges:
+    """The first ``limit`` exchanges of ``/exchanges`` (one page), ranked by CoinGecko's trust score."""
+    per_page = str(min(limit, EXCHANGES_PER_PAGE))
+    body = await _client.get_json(ctx, "/exchanges", {"per_page": per_page, "page": "1"})
+    return _exchanges.exchanges(body, limit=limit, source=ctx.source())

@@ -223,6 +223,9 @@ def coin(req: Request, a: market.Asset) -> Reply:
     )
     out["last_updated"] = md["last_updated"]
     out["tickers"] = []
+    community = out.get("community_data") or {}
+    if community.get("twitter_followers") is not None:  # a smaller audience for smaller coins
+        community["twitter_followers"] = int(community["twitter_followers"] / a.rank)
     return Reply.json(out)
 
 
@@ -259,3 +262,28 @@ def market_chart(req: Request, a: market.Asset) -> Reply:
     out["market_caps"] = [[market.ms(t), n(p * a.supply, 15)] for t, p in prices]
     out["total_volumes"] = [[market.ms(t), n(market.volume_usd(a.symbol) * p / a.usd, 15)] for t, p in prices]
     return Reply.json(out)
+
+
+@routes.get("/exchanges")
+def exchanges(req: Request) -> Reply:
+    """The sandbox venues in CoinGecko's ``/exchanges`` shape (no recorded body: the documented fields)."""
+    per_page = req.query_int("per_page", 100, 1, 250)
+    page = req.query_int("page", 1, 1, 1000)
+    rows = [
+        {
+            "id": v.coingecko,
+            "name": v.name,
+            "year_established": v.year,
+            "country": v.country,
+            "description": "A made-up exchange of the coinrelay sandbox.",
+            "url": f"https://{v.coinpaprika}.example/",
+            "image": f"https://images.example/{v.coingecko}.png",
+            "has_trading_incentive": False,
+            "trust_score": v.trust,
+            "trust_score_rank": i + 1,
+            "trade_volume_24h_btc": market.significant(v.volume_btc * market.drift(v.name, market.now())),
+            "trade_volume_24h_btc_normalized": market.significant(v.volume_btc * 0.8),
+        }
+        for i, v in enumerate(market.VENUES)
+    ]
+    return Reply.json(rows[(page - 1) * per_page : page * per_page])

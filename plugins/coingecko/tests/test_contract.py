@@ -22,7 +22,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def test_provider_info() -> None:
     info = check_provider(plugin, "coingecko")
-    assert set(info.categories) == {"price", "ohlcv", "volume", "metadata"}
+    assert set(info.categories) == {"price", "ohlcv", "volume", "metadata", "social", "exchanges"}
+    assert info.symbol_ids["BTC"] == "bitcoin"
     assert info.endpoints == ("https://api.coingecko.com/api/v3",)
     assert info.priority == 3
     assert info.rate_limit is not None and (info.rate_limit.limit, info.rate_limit.period) == (30, 60)

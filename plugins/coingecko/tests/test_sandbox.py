@@ -13,5 +13,6 @@ from coinrelay.testing import check_sandbox_upstream
 async def test_every_category_through_the_plugin_and_its_429() -> None:
     ohlc = {"symbol": "BTC", "quote": "USD", "interval": "4h", "limit": 5}  # CoinGecko's OHLC: 30m or 4h
     results = await check_sandbox_upstream(plugin, "coingecko", params={"ohlcv": ohlc})
-    assert set(results) == {"price", "ohlcv", "volume", "metadata"}
+    assert set(results) == {"price", "ohlcv", "volume", "metadata", "social", "exchanges"}
     assert results["metadata"].name == "Bitcoin"
+    assert results["exchanges"].exchanges[0].name.startswith("Sandbox")

@@ -1,7 +1,8 @@
-"""coinrelay provider plugin for CoinPaprika API v1: price, volume, metadata, ohlcv (today, 1d).
+"""coinrelay provider plugin for CoinPaprika API v1: price, volume, metadata, ohlcv (today, 1d), exchanges.
 
 This module only declares the provider and its hooks; HTTP lives in :mod:`._client`
-(extract) and JSON -> models in :mod:`._parse` (transform). No I/O at import time.
+(extract) and JSON -> models in :mod:`._parse` and :mod:`._exchanges` (transform). No I/O at
+import time.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from urllib.parse import quote as urlquote
 
 from coinrelay.plugin import (
     OHLCV,
+    Exchanges,
     Metadata,
     NotSupported,
     Price,
@@ -21,9 +23,17 @@ from coinrelay.plugin import (
     hookimpl,
 )
 
-from . import _client, _parse
+from . import _client, _exchanges, _parse
 
-__all__ = ["fetch_metadata", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info", "sandbox_upstream"]
+__all__ = [
+    "fetch_exchanges",
+    "fetch_metadata",
+    "fetch_ohlcv",
+    "fetch_price",
+    "fetch_volume",
+    "provider_info",
+    "sandbox_upstream",
+]
 
 NAME = _client.NAME
 #: Quotes ``/coins/{id}/ohlcv/today`` takes (docs: ``quote`` = usd or btc).
@@ -35,7 +45,7 @@ def provider_info() -> ProviderInfo:
     """CoinPaprika: free host without a key; with ``api_key`` the pro host and an Authorization header."""
     return ProviderInfo(
         name=NAME,
-        categories=("price", "ohlcv", "volume", "metadata"),
+        categories=("price", "ohlcv", "volume", "metadata", "exchanges"),
         endpoints=(_client.FREE_HOST,),
         priority=4,
         credentials=("api_key",),
@@ -46,6 +56,7 @@ def provider_info() -> ProviderInfo:
         description="CoinPaprika API v1 (free, or pro with an API key)",
         homepage="https://docs.coinpaprika.com/",
         extra={"options": ("lookup",)},
+        symbol_ids=dict(_client.COIN_IDS),
     )
 
 
@@ -108,3 +119,10 @@ def sandbox_upstream() -> SandboxUpstream:
     from ._sandbox import upstream
 
     return upstream()
+
+
+@hookimpl
+async def fetch_exchanges(ctx: ProviderContext, limit: int) -> Exchanges:
+    """``/exchanges?quotes=USD,BTC``: the ``limit`` best-ranked active exchanges, volumes in USD and BTC."""
+    body = await _client.get_json(ctx, "/exchanges", {"quotes": _exchanges.QUOTES})
+    return _exchanges.exchanges(body, limit=limit, source=ctx.source())

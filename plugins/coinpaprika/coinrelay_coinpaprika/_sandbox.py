@@ -185,3 +185,44 @@ def ohlcv(req: Request, coin_id: str, kind: str) -> Reply:
     limit = req.query_int("limit", 1, 1, 366)
     rows = [_ohlcv_row(a, quote, day - 86400 * (i + 1), day - 86400 * i - 1) for i in range(limit - 1, -1, -1)]
     return Reply.json(rows)
+
+
+@routes.get("/exchanges")
+def exchanges(req: Request) -> Reply:
+    """The sandbox venues in CoinPaprika's ``/exchanges`` shape (no recorded body: the documented fields)."""
+    btc_usd = market.price("BTC", "USD") or 0.0
+    wanted = _quotes(req)
+    rows = []
+    for i, v in enumerate(market.VENUES):
+        volumes = {"USD": v.volume_btc * btc_usd, "BTC": v.volume_btc}
+        rows.append(
+            {
+                "id": v.coinpaprika,
+                "name": v.name,
+                "active": True,
+                "website_status": True,
+                "api_status": True,
+                "description": "A made-up exchange of the coinrelay sandbox.",
+                "message": None,
+                "links": {"website": [f"https://{v.coinpaprika}.example/"]},
+                "markets_data_fetched": True,
+                "adjusted_rank": i + 1,
+                "reported_rank": i + 1,
+                "currencies": 100 - 10 * i,
+                "markets": 500 - 60 * i,
+                "fiats": [{"name": "US Dollars", "symbol": "USD"}],
+                "quotes": {
+                    q: {
+                        f"{kind}_volume_{span}": market.significant(vol * days * (1.1 if kind == "reported" else 1.0))
+                        for kind in ("reported", "adjusted")
+                        for span, days in (("24h", 1), ("7d", 7), ("30d", 30))
+                    }
+                    for q, vol in volumes.items()
+                    if q in wanted
+                },
+                "confidence_score": round(v.trust / 10, 2),
+                "sessions_per_month": 1_000_000 * (5 - i),
+                "last_updated": _iso(market.now()),
+            }
+        )
+    return Reply.json(rows)

@@ -8,7 +8,8 @@ from coinrelay.testing import check_garbage_bodies, check_provider
 
 def test_provider_info() -> None:
     info = check_provider(plugin, "coinpaprika")
-    assert set(info.categories) == {"price", "ohlcv", "volume", "metadata"}
+    assert set(info.categories) == {"price", "ohlcv", "volume", "metadata", "exchanges"}
+    assert info.symbol_ids["BTC"] == "btc-bitcoin"
     assert info.endpoints == ("https://api.coinpaprika.com/v1",)
     assert info.priority == 4
     assert info.rate_limit is not None and (info.rate_limit.limit, info.rate_limit.period) == (20, 60)

@@ -12,4 +12,4 @@ from coinrelay.testing import check_sandbox_upstream
 
 async def test_every_category_through_the_plugin_and_its_429() -> None:
     results = await check_sandbox_upstream(plugin, "coinpaprika")
-    assert set(results) == {"price", "ohlcv", "volume", "metadata"}
+    assert set(results) == {"price", "ohlcv", "volume", "metadata", "exchanges"}

@@ -1,9 +1,11 @@
 """coinrelay provider plugin: CryptoCompare min-api (now CoinDesk Data).
 
-Serves ``price``, ``ohlcv``, ``volume`` and ``news`` from ``https://min-api.cryptocompare.com``.
-An API key is optional (``providers.cryptocompare.api_key``, sent as ``authorization:
-Apikey <key>``). This module only declares the provider and its hooks; HTTP and the
-HTTP-200 error mapping live in ``_client``, JSON-to-model parsing in ``_parse``.
+Serves ``price``, ``ohlcv``, ``volume``, ``news`` and ``social`` from
+``https://min-api.cryptocompare.com``. An API key is optional (``providers.cryptocompare.api_key``,
+sent as ``authorization: Apikey <key>``) except for ``social``, whose endpoint refuses keyless
+calls: without a key ``social`` is skipped as not configured. This module only declares the
+provider and its hooks; HTTP and the HTTP-200 error mapping live in ``_client``, JSON-to-model
+parsing in ``_parse`` (and ``_social``).
 """
 
 from __future__ import annotations
@@ -17,20 +19,30 @@ from coinrelay.plugin import (
     ProviderInfo,
     RateLimit,
     SandboxUpstream,
+    Social,
     Volume,
     hookimpl,
 )
 
-from . import _client, _parse
+from . import _client, _parse, _social
 
 NAME = _parse.PROVIDER
 
-__all__ = ["NAME", "fetch_news", "fetch_ohlcv", "fetch_price", "fetch_volume", "provider_info", "sandbox_upstream"]
+__all__ = [
+    "NAME",
+    "fetch_news",
+    "fetch_ohlcv",
+    "fetch_price",
+    "fetch_social",
+    "fetch_volume",
+    "provider_info",
+    "sandbox_upstream",
+]
 
 
 @hookimpl
 def provider_info() -> ProviderInfo:
-    """CryptoCompare: price, ohlcv, volume, news; key optional; priority 3.
+    """CryptoCompare: price, ohlcv, volume, news, social; key optional (needed for social); priority 3.
 
     Budget: 300 requests per sliding minute with 10% headroom — the per-minute
     ``max_calls`` in a real Type-99 reply (``error_rate_limit.json``: 20/s, 300/min,
@@ -39,7 +51,7 @@ def provider_info() -> ProviderInfo:
     """
     return ProviderInfo(
         name=NAME,
-        categories=("price", "ohlcv", "volume", "news"),
+        categories=("price", "ohlcv", "volume", "news", "social"),
         endpoints=("https://min-api.cryptocompare.com",),
         priority=3,
         credentials=("api_key",),
@@ -110,3 +122,10 @@ def sandbox_upstream() -> SandboxUpstream:
     from ._sandbox import upstream
 
     return upstream()
+
+
+@hookimpl
+async def fetch_social(ctx: ProviderContext, symbol: str) -> Social | None:
+    """``GET /data/social/coin/latest?coinId=<id>`` (needs ``api_key``; skipped without one)."""
+    fsym = ctx.symbols.resolve(symbol) or symbol
+    return await _social.fetch(ctx, symbol, fsym)

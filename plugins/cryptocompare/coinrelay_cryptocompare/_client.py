@@ -12,6 +12,8 @@ error body                                             raised
 ``Type`` 99 (over the rate limit)                      ``RateLimited`` (see :func:`retry_after`)
 ``Type`` 2, "There is no data for ...", "... param     ``NotSupported`` (unknown symbol or pair:
 seems invalid", "... market does not exist ..."        no breaker penalty)
+"You need a valid auth key or api key ..."             ``NotConfigured`` (the endpoint needs a key,
+                                                       or the key was refused: skipped, no penalty)
 any other ``Response: "Error"``                        ``InvalidResponse`` with the ``Message``
 =====================================================  =================================
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay.plugin import InvalidResponse, NotSupported, ProviderContext, RateLimited
+from coinrelay.plugin import InvalidResponse, NotConfigured, NotSupported, ProviderContext, RateLimited
 
 PROVIDER = "cryptocompare"
 
@@ -40,6 +42,8 @@ _WINDOWS: tuple[tuple[str, float], ...] = (
     ("second", 1.0),
 )
 _NOT_SUPPORTED_HINTS = ("there is no data", "param seems invalid", "market does not exist", "does not exist for")
+#: Messages of a missing or refused key (``/data/social/*`` answer the first without a key).
+_KEY_HINTS = ("auth key or api key", "api key is invalid", "invalid api key")
 
 #: Our interval -> (path, aggregate). ``1M`` (calendar month) has no equivalent.
 INTERVALS: dict[str, tuple[str, int]] = {
@@ -91,6 +95,12 @@ def check_error(body: Any, endpoint: str | None = None) -> None:
             retry_after=retry_after(body.get("RateLimit")),
         )
     lowered = " ".join(str(body.get(k, "")) for k in ("Message", "Warning")).lower()
+    if any(hint in lowered for hint in _KEY_HINTS):
+        raise NotConfigured(
+            f"CryptoCompare wants a valid key for this endpoint: {text}; set providers.{PROVIDER}.api_key",
+            provider=PROVIDER,
+            endpoint=endpoint,
+        )
     if kind == 2 or any(hint in lowered for hint in _NOT_SUPPORTED_HINTS):
         param = body.get("ParamWithError")
         where = f" (parameter {param})" if isinstance(param, str) and param else ""

@@ -50,8 +50,14 @@ routes = Routes(not_found=Reply.json({**PATH_MISSING, "RateLimit": {}, "Data": {
 
 
 def upstream() -> SandboxUpstream:
-    """One fake min-api (keyless), CryptoCompare's own rate-limit body with the 429."""
-    return SandboxUpstream(handler=routes, rate_limit_body=RATE_LIMIT_BODY)
+    """One fake min-api, CryptoCompare's own rate-limit body with the 429.
+
+    Prices, candles and news answer without a key; social stats need one, as on the real API,
+    so the sandbox gives the plugin a dummy key.
+    """
+    return SandboxUpstream(
+        handler=routes, rate_limit_body=RATE_LIMIT_BODY, credentials={"api_key": "sandbox-dummy-key"}
+    )
 
 
 def _market_missing(fsym: str, tsym: str, param: str) -> Reply:
@@ -192,3 +198,72 @@ def news(req: Request) -> Reply:
     rows.sort(key=lambda r: -int(str(r["published_on"])))
     body = {"Type": 100, "Message": "News list successfully returned", "Promoted": [], "Data": rows}
     return Reply.json({**body, "RateLimit": {}, "HasWarning": False})
+
+
+#: The sandbox's CryptoCompare coin ids (BTC and ETH are the real ones; the rest made up).
+COIN_IDS: dict[str, int] = {s: {"BTC": 1182, "ETH": 7605}.get(s, 900_000 + a.rank) for s, a in market.ASSETS.items()}
+
+
+def _error(message: str, kind: int = 1) -> Reply:
+    return Reply.json(
+        {"Response": "Error", "Message": message, "HasWarning": False, "Type": kind, "RateLimit": {}, "Data": {}}
+    )
+
+
+@routes.get("/data/all/coinlist")
+def coinlist(req: Request) -> Reply:
+    """``/data/all/coinlist?fsym=``: the one coin's entry (documented structure, made-up ids)."""
+    fsym = req.query.get("fsym", "").upper()
+    a = market.ASSETS.get(fsym)
+    if a is None:
+        return _error("fsym param seems invalid.", 2)
+    entry = {
+        "Id": str(COIN_IDS[fsym]),
+        "Name": fsym,
+        "Symbol": fsym,
+        "CoinName": a.name,
+        "FullName": f"{a.name} ({fsym})",
+    }
+    return Reply.json(
+        {"Response": "Success", "Message": "Coin list succesfully returned!", "Data": {fsym: entry}, "Type": 100}
+    )
+
+
+@routes.get("/data/social/coin/latest")
+def social(req: Request) -> Reply:
+    """``/data/social/coin/latest``: needs a key, as the real endpoint does (documented structure, made-up figures)."""
+    if not req.headers.get("authorization", "").startswith("Apikey "):
+        return _error("You need a valid auth key or api key to access this endpoint")
+    ids = {str(v): s for s, v in COIN_IDS.items()}
+    sym = ids.get(req.query.get("coinId", ""))
+    if sym is None:
+        return _error("coinId param seems invalid.", 2)
+    a = market.ASSETS[sym]
+    scale = 1.0 / a.rank
+    data = {
+        "General": {"Points": int(7_000_000 * scale), "Name": sym, "CoinName": a.name, "Type": "Webpagecoinp"},
+        "CryptoCompare": {"Followers": int(99_000 * scale), "PageViews": int(50_000_000 * scale), "Points": 0},
+        "Twitter": {"followers": int(6_500_000 * scale), "statuses": 32000, "lists": 51000, "Points": 0},
+        "Reddit": {
+            "subscribers": int(6_800_000 * scale),
+            "active_users": int(11_000 * scale),
+            "posts_per_day": f"{200 * scale:.2f}",
+            "comments_per_day": round(3900 * scale, 1),
+            "Points": 0,
+        },
+        "Facebook": {"likes": int(130_000 * scale), "Points": 0},
+        "CodeRepository": {
+            "List": [
+                {
+                    "stars": int(70_000 * scale),
+                    "forks": int(36_000 * scale),
+                    "subscribers": int(3_900 * scale),
+                    "url": f"https://github.com/example/{a.name.lower()}",
+                }
+            ],
+            "Points": 0,
+        },
+    }
+    return Reply.json(
+        {"Response": "Success", "Message": "", "HasWarning": False, "Type": 100, "RateLimit": {}, "Data": data}
+    )

@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def test_provider_info() -> None:
     info = check_provider(plugin, "cryptocompare")
-    assert info.categories == ("price", "ohlcv", "volume", "news")
+    assert info.categories == ("price", "ohlcv", "volume", "news", "social")
     assert info.endpoints == ("https://min-api.cryptocompare.com",)
     assert info.priority == 3
     assert not info.requires_credentials

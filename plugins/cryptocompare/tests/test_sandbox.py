@@ -12,5 +12,5 @@ from coinrelay.testing import check_sandbox_upstream
 
 async def test_every_category_through_the_plugin_and_its_429() -> None:
     results = await check_sandbox_upstream(plugin, "cryptocompare")
-    assert set(results) == {"price", "ohlcv", "volume", "news"}
+    assert set(results) == {"price", "ohlcv", "volume", "news", "social"}
     assert results["news"].articles

@@ -1,7 +1,7 @@
 """coinrelay provider plugin ``render``: another coinrelay deployment as the last-resort fallback.
 
 It calls the remote's ``GET /api/v1/<category>`` for every fetched category (price,
-ohlcv, volume, orderbook, metadata, news, sentiment) and sends ``x-coinrelay-hops``
+ohlcv, volume, orderbook, metadata, news, sentiment, social, exchanges) and sends ``x-coinrelay-hops``
 (one more than this request has passed through) so two deployments never call each
 other in a loop: it declares itself a relaying provider (``relays=True``), so past ``[relay]
 max_hops`` the core skips it without sending anything.
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from coinrelay.plugin import (
     FETCHED,
     OHLCV,
+    Exchanges,
     Metadata,
     News,
     OrderBook,
@@ -29,6 +30,7 @@ from coinrelay.plugin import (
     Result,
     SandboxUpstream,
     Sentiment,
+    Social,
     Volume,
     hookimpl,
 )
@@ -42,12 +44,14 @@ NAME = _parse.PROVIDER
 
 __all__ = [
     "NAME",
+    "fetch_exchanges",
     "fetch_metadata",
     "fetch_news",
     "fetch_ohlcv",
     "fetch_orderbook",
     "fetch_price",
     "fetch_sentiment",
+    "fetch_social",
     "fetch_volume",
     "provider_info",
     "sandbox_upstream",
@@ -135,3 +139,15 @@ def sandbox_upstream(sandbox: Sandbox) -> SandboxUpstream | None:
     from ._sandbox import upstream
 
     return upstream(sandbox)
+
+
+@hookimpl
+async def fetch_social(ctx: ProviderContext, symbol: str) -> Social | None:
+    """The remote's ``/api/v1/social``."""
+    return await _fetch(ctx, "social", {"symbol": symbol})  # type: ignore[return-value]
+
+
+@hookimpl
+async def fetch_exchanges(ctx: ProviderContext, limit: int) -> Exchanges | None:
+    """The remote's ``/api/v1/exchanges``."""
+    return await _fetch(ctx, "exchanges", {"limit": limit})  # type: ignore[return-value]

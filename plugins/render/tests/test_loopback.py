@@ -37,6 +37,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "metadata": {"symbol": "BTC"},
     "news": {"symbol": "BTC", "limit": 1},
     "sentiment": {"limit": 3},
+    "social": {"symbol": "BTC"},
+    "exchanges": {"limit": 2},
 }
 
 

@@ -33,6 +33,8 @@ REQUESTED: dict[str, dict[str, Any]] = {
     "metadata": {"symbol": "BTC"},
     "news": {"symbol": "BTC", "limit": 1},
     "sentiment": {"limit": 3},
+    "social": {"symbol": "BTC"},
+    "exchanges": {"limit": 2},
 }
 REMOTE_PROVIDER = {
     "price": "binance",
@@ -42,6 +44,8 @@ REMOTE_PROVIDER = {
     "metadata": "coingecko",
     "news": "cryptocompare",
     "sentiment": "alternativeme",
+    "social": "coingecko",
+    "exchanges": "coingecko",
 }
 
 
