@@ -100,7 +100,7 @@ async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
         "sparkline": "false",
     }
     body = await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
-    return _parse.metadata(body, symbol=symbol, source=ctx.source())
+    return _parse.metadata(body, symbol=symbol, source=ctx.source(), coin_id=coin)
 
 
 @hookimpl
