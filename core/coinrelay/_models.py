@@ -256,7 +256,9 @@ class Technical(Result):
     """Indicators computed locally from the newest candles of ``ohlcv``."""
 
     symbol: str
+    #: The quote of the candles (may differ from the requested one, e.g. USDT for USD).
     quote: str
+    requested_quote: str | None = None
     interval: str
     #: Close time of the newest candle the indicators use.
     as_of: UTCDateTime
