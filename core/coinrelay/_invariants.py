@@ -28,7 +28,7 @@ pure and cheap (it runs on every uncached call; ``bench`` measures it).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -57,8 +57,10 @@ EARLIEST = 1_230_768_000.0
 FUTURE_SLACK = 600.0
 #: Deepest nesting of an ``extra`` dictionary (pydantic cannot serialise much deeper).
 MAX_EXTRA_DEPTH = 16
-_MONTH_MIN = 28 * 86400
-_MONTH_MAX = 31 * 86400
+_MONTH_MIN = timedelta(days=28)
+_MONTH_MAX = timedelta(days=31)
+_SECOND = timedelta(seconds=1)
+_ZERO = timedelta(0)
 
 Check = Callable[[Mapping[str, Any], Any, float], str | None]
 
@@ -174,31 +176,31 @@ def candles(r: OHLCV | Any, now: float) -> str | None:
     seconds = INTERVALS.get(interval)
     if seconds is None:
         return f"unknown interval {interval!r}"
-    month = interval == "1M"
-    width_ms = seconds * 1000
-    lo_ms, hi_ms = ((_MONTH_MIN - 1) * 1000, _MONTH_MAX * 1000) if month else (width_ms - 1000, width_ms)
-    gap_ms = _MONTH_MIN * 1000 if month else width_ms
     found = _when(rows[0].open_time, now, "candle[0] open time") or _when(
         rows[-1].open_time, now, f"candle[{len(rows) - 1}] open time"
     )
     if found is not None:
         return found
+    month = interval == "1M"
+    width = _MONTH_MAX if month else timedelta(seconds=seconds)
+    narrowest = _MONTH_MIN - _SECOND if month else width - _SECOND
+    min_gap = _MONTH_MIN if month else width
     last = len(rows) - 1
-    prev = -1
-    for i, c in enumerate(rows):
-        opened = round(c.open_time.timestamp() * 1000)
-        if i:
+    prev = None
+    for i, c in enumerate(rows):  # timedelta arithmetic: no float conversion per candle
+        opened = c.open_time
+        if prev is not None:
             gap = opened - prev
-            if gap <= 0:
-                return f"candle[{i}] does not open after candle[{i - 1}]"
-            if gap < gap_ms or (not month and gap % width_ms):
-                return f"candle[{i}] opens {gap / 1000:.15g}s after candle[{i - 1}]: not a whole number of {interval}"
+            if gap != min_gap and (gap < min_gap or (not month and gap % width)):  # contiguous: one comparison
+                if gap <= _ZERO:
+                    return f"candle[{i}] does not open after candle[{i - 1}]"
+                return f"candle[{i}] opens {gap.total_seconds():.15g}s after candle[{i - 1}]: not a whole number of {interval}"
         prev = opened
         closed = c.close_time
         if closed is not None:
-            span = round(closed.timestamp() * 1000) - opened
-            if span > hi_ms or (i < last and span < lo_ms):
-                return f"candle[{i}] is {span / 1000:.15g}s wide, not one {interval} candle"
+            span = closed - opened
+            if span > width or (i < last and span < narrowest):
+                return f"candle[{i}] is {span.total_seconds():.15g}s wide, not one {interval} candle"
     return None
 
 
