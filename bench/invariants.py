@@ -22,8 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 
-from coinrelay._invariants import check  # noqa: E402
-from coinrelay._models import OHLCV, Candle, Level, OrderBook, Price, Source  # noqa: E402
+from coinrelay._invariants import check
+from coinrelay._models import OHLCV, Candle, Level, OrderBook, Price, Source
 
 NOW = time.time()
 SRC = Source(provider="bench")

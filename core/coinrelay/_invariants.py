@@ -194,7 +194,8 @@ def candles(r: OHLCV | Any, now: float) -> str | None:
             if gap != min_gap and (gap < min_gap or (not month and gap % width)):  # contiguous: one comparison
                 if gap <= _ZERO:
                     return f"candle[{i}] does not open after candle[{i - 1}]"
-                return f"candle[{i}] opens {gap.total_seconds():.15g}s after candle[{i - 1}]: not a whole number of {interval}"
+                apart = f"{gap.total_seconds():.15g}s"
+                return f"candle[{i}] opens {apart} after candle[{i - 1}]: not a whole number of {interval}"
         prev = opened
         closed = c.close_time
         if closed is not None:

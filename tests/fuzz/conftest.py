@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "coinrelay-fuzz",
-    max_examples=int(os.environ.get("COINRELAY_FUZZ_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("COINRELAY_FUZZ_EXAMPLES", "60")),
     derandomize=True,
     database=None,
     deadline=None,

@@ -12,6 +12,7 @@ bodies, then every mutation of :mod:`coinrelay.testing.mutations`, per category.
 from __future__ import annotations
 
 import functools
+import itertools
 import time
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -215,6 +216,6 @@ async def check_mutations(
 def _each(real: Bodies, errors: tuple[bytes, ...], limit: int | None) -> Iterable[tuple[str, Mutation]]:
     items = real.items() if isinstance(real, Mapping) else [("", real)]
     for path, content in items:
-        found = [*whole_mutations(content, errors), *field_mutations(decode(content))]
-        for mutation in found[:limit] if limit is not None else found:
+        found = itertools.chain(whole_mutations(content, errors), field_mutations(decode(content)))
+        for mutation in itertools.islice(found, limit):  # lazily: a big body has tens of thousands
             yield path, mutation
