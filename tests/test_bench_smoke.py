@@ -41,3 +41,15 @@ def test_quick_bench_prints_a_row_for_every_scenario(tmp_path: Path) -> None:
     recorded = json.loads(out_json.read_text())
     assert len(recorded["rows"]) == len(rows)
     assert all(r["coinrelay"] for r in recorded["rows"])  # every row measured something
+
+
+def test_invariants_bench_runs_and_checks_plausible_results() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "invariants.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [line.split()[0] for line in proc.stdout.splitlines()[1:]] == ["price", "ohlcv,", "orderbook,"]

@@ -95,7 +95,9 @@ def candle_plugin(closes: list[float], asked: list[dict[str, Any]], *, fail: boo
             )
             for i, c in enumerate(closes[-limit:])
         ]
-        return OHLCV(symbol=symbol, quote="USDT", interval=interval, candles=rows, source=ctx.source())
+        return OHLCV(
+            symbol=symbol, quote="USDT", requested_quote=quote, interval=interval, candles=rows, source=ctx.source()
+        )
 
     mod.provider_info = provider_info  # type: ignore[attr-defined]
     mod.fetch_ohlcv = fetch_ohlcv  # type: ignore[attr-defined]
@@ -164,6 +166,7 @@ def model_plugin(served: tuple[str, ...]) -> types.ModuleType:
         return Prediction(
             symbol=symbol,
             quote=candles.quote,
+            requested_quote=candles.requested_quote,
             horizon=horizon,
             predicted_price=last,
             model="mymodel-v1",

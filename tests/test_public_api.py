@@ -123,6 +123,7 @@ PLUGIN_API = [
     "market",
     "normalize_symbol",
     "num",
+    "parsing",
     "redact",
     "register_category",
 ]

@@ -26,8 +26,10 @@ def _price(value: str, age: float | None = None) -> Price:
 
 def test_problem_finds_empty_and_non_positive_answers() -> None:
     assert problem(_price("1.5"), NOW, None) is None
-    assert "not positive" in (problem(_price("0"), NOW, None) or "")
-    assert "not positive" in (problem(_price("-3"), NOW, None) or "")
+    # the Price model refuses such prices; problem() still judges a result built without validation
+    zero = Price.model_construct(symbol="BTC", quote="USD", price=Decimal(0), source=SRC)
+    assert "not positive" in (problem(zero, NOW, None) or "")
+    assert "not positive" in (problem(zero.model_copy(update={"price": Decimal(-3)}), NOW, None) or "")
     empty = OHLCV(symbol="BTC", quote="USD", interval="1h", candles=[], source=SRC)
     assert problem(empty, NOW, None) == "no candles"
     book = OrderBook(symbol="BTC", quote="USD", bids=[], asks=[], source=SRC)
@@ -81,7 +83,7 @@ async def test_non_positive_price_is_bad_data_and_the_next_provider_answers(upst
     assert price.price == Decimal("101")
     assert price.source.attempts[0].provider == "a"
     assert price.source.attempts[0].outcome == "invalid"
-    assert "not positive" in (price.source.attempts[0].error or "")
+    assert "Price.price: Input should be greater than 0" in (price.source.attempts[0].error or "")
     assert relay.providers["a"].breaker.record.consecutive_failures == 1
 
 

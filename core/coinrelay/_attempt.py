@@ -52,6 +52,7 @@ from ._errors import (
 from ._http import EndpointsUnavailable
 from ._models import Result
 from ._outcome import Blame, Outcome
+from ._parsing import rejected
 from ._scope import AttemptScope
 from ._state.base import Pause
 
@@ -409,6 +410,4 @@ def _release_endpoint(rt: ProviderRuntime, endpoint: str | None) -> None:
 
 
 def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ())) or exc.title
-    return f"{loc}: {err.get('msg', 'invalid')}"
+    return rejected(exc, limit=1)

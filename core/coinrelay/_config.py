@@ -207,6 +207,9 @@ class QualitySettings(BaseModel):
     max_deviation_pct: float = Field(5.0, gt=0)
     #: Seconds a provider's good price stays a reference for the consensus check.
     reference_age: float = Field(30.0, gt=0)
+    #: Quotes of one equivalence group (USD, USDT, USDC, ...: :mod:`coinrelay._quotes`) compare
+    #: as one currency within this deviation, in percent; ``0`` compares only identical quotes.
+    quote_tolerance_pct: float = Field(1.0, ge=0.0, le=50.0)
 
     @field_validator("max_age")
     @classmethod

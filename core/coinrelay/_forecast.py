@@ -159,6 +159,7 @@ async def fetch_prediction(ctx: ProviderContext, symbol: str, quote: str, horizo
     return Prediction(
         symbol=symbol,
         quote=ohlcv.quote,
+        requested_quote=ohlcv.requested_quote,
         horizon=horizon,
         predicted_price=_dec(f.median),
         confidence=Decimal(str(CONFIDENCE)),

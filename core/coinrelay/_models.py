@@ -5,6 +5,15 @@ Every result carries :class:`Source`: which provider and endpoint answered, when
 whether the value is stale, and the failover trail (:class:`Attempt`).
 
 Plugins build results with ``source=ctx.source()``; the relay fills in the trail.
+
+The models reject values that cannot be true whatever was asked (issue 11): prices and OHLC
+values positive, finite and below :data:`MAX_PRICE`; volumes, supplies, market caps and
+quantities ``>= 0`` and below :data:`MAX_AMOUNT`; ranks ``>= 1``; a candle's high above its
+open, close and low, its low below its open and close, its close time after its open time;
+order-book levels positive. Building a model from such a value raises
+``pydantic.ValidationError``; inside a plugin, :func:`coinrelay.plugin.parsing` turns that into
+``InvalidResponse`` naming the field. What depends on the request or the clock (identity,
+counts, candle width and order, time ranges) is :func:`coinrelay._invariants.check`'s.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from ._outcome import Blame, Outcome
 
@@ -26,8 +35,20 @@ def _to_utc(value: datetime) -> datetime:
 
 #: A timezone-aware datetime normalised to UTC.
 UTCDateTime = Annotated[datetime, AfterValidator(_to_utc)]
+_AS_STRING = PlainSerializer(lambda d: str(d), return_type=str, when_used="json")
 #: A Decimal serialised to JSON as a string, so no precision is lost on the way.
-Num = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+Num = Annotated[Decimal, _AS_STRING]
+
+#: No price of anything in anything reaches this (BTC in the weakest fiat is ~1e10).
+MAX_PRICE = Decimal("1e15")
+#: No volume, supply, market cap or quantity reaches this.
+MAX_AMOUNT = Decimal("1e30")
+#: A price or an OHLC value: finite, > 0, <= :data:`MAX_PRICE`.
+PriceNum = Annotated[Decimal, Field(gt=0, le=MAX_PRICE), _AS_STRING]
+#: A volume, supply, market cap or spread: finite, >= 0, <= :data:`MAX_AMOUNT`.
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT), _AS_STRING]
+#: A 24h change in percent: a value falls by 100% at most.
+ChangePct = Annotated[Decimal, Field(ge=-100, le=MAX_AMOUNT), _AS_STRING]
 
 
 def utcnow() -> datetime:
@@ -84,26 +105,43 @@ class Price(Result):
     #: The quote the price is in (may differ from the requested one, e.g. USDT for USD).
     quote: str
     requested_quote: str | None = None
-    price: Num
+    price: PriceNum
     #: Provider's own timestamp of the price, when it gives one.
     timestamp: UTCDateTime | None = None
     #: Consensus mode: the spread between the lowest and highest price used.
-    spread: Num | None = None
+    spread: Amount | None = None
     #: Consensus mode: the providers whose prices made the median.
     providers: list[str] | None = None
 
 
 class Candle(_Model):
+    """One candle: ``low <= open, close <= high``, all positive; ``close_time`` after ``open_time``."""
+
     open_time: UTCDateTime
-    open: Num
-    high: Num
-    low: Num
-    close: Num
+    open: PriceNum
+    high: PriceNum
+    low: PriceNum
+    close: PriceNum
     #: Volume in the base asset (``None`` when the provider does not give it).
-    volume: Num | None = None
+    volume: Amount | None = None
     #: Volume in the quote asset, when given.
-    quote_volume: Num | None = None
+    quote_volume: Amount | None = None
     close_time: UTCDateTime | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Candle:
+        high, low = self.high, self.low
+        if low > high:
+            raise ValueError(f"low {low} is above high {high}")
+        if self.open > high or self.close > high:
+            raise ValueError(f"high {high} is below the open {self.open} or the close {self.close}")
+        if self.open < low or self.close < low:
+            raise ValueError(f"low {low} is above the open {self.open} or the close {self.close}")
+        if self.close_time is not None and self.close_time <= self.open_time:
+            raise ValueError(
+                f"close time {self.close_time.isoformat()} is not after open time {self.open_time.isoformat()}"
+            )
+        return self
 
 
 class OHLCV(Result):
@@ -119,19 +157,21 @@ class Volume(Result):
     quote: str
     requested_quote: str | None = None
     #: 24h traded volume in the base asset, when given.
-    base_volume: Num | None = None
+    base_volume: Amount | None = None
     #: 24h traded volume in the quote asset.
-    quote_volume: Num | None = None
+    quote_volume: Amount | None = None
     #: 24h price change in percent.
-    price_change_pct: Num | None = None
+    price_change_pct: ChangePct | None = None
     #: 24h change of the volume itself in percent, when given.
-    volume_change_pct: Num | None = None
+    volume_change_pct: ChangePct | None = None
     timestamp: UTCDateTime | None = None
 
 
 class Level(_Model):
-    price: Num
-    quantity: Num
+    """One order-book level: a positive price and a positive quantity."""
+
+    price: PriceNum
+    quantity: Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT), _AS_STRING]
 
 
 class OrderBook(Result):
@@ -151,11 +191,11 @@ class Metadata(Result):
     name: str | None = None
     #: Provider's id for the asset (``bitcoin``, ``btc-bitcoin``, ``BTCUSDT``).
     provider_id: str | None = None
-    rank: int | None = None
-    circulating_supply: Num | None = None
-    total_supply: Num | None = None
-    max_supply: Num | None = None
-    market_cap: Num | None = None
+    rank: int | None = Field(None, ge=1)
+    circulating_supply: Amount | None = None
+    total_supply: Amount | None = None
+    max_supply: Amount | None = None
+    market_cap: Amount | None = None
     #: Currency of ``market_cap``.
     quote: str | None = None
     description: str | None = None
@@ -210,19 +250,27 @@ class Bollinger(_Model):
     middle: Num
     lower: Num
 
+    @model_validator(mode="after")
+    def _order(self) -> Bollinger:
+        if not self.lower <= self.middle <= self.upper:
+            raise ValueError(f"bands out of order: lower {self.lower}, middle {self.middle}, upper {self.upper}")
+        return self
+
 
 class Technical(Result):
     """Indicators computed locally from the newest candles of ``ohlcv``."""
 
     symbol: str
+    #: The quote of the candles (may differ from the requested one, e.g. USDT for USD).
     quote: str
+    requested_quote: str | None = None
     interval: str
     #: Close time of the newest candle the indicators use.
     as_of: UTCDateTime
-    candles_used: int
+    candles_used: int = Field(ge=1)
     sma: dict[int, Num] = Field(default_factory=dict)
     ema: dict[int, Num] = Field(default_factory=dict)
-    rsi: Num | None = None
+    rsi: Annotated[Decimal, Field(ge=0, le=100), _AS_STRING] | None = None
     macd: MACD | None = None
     bollinger: Bollinger | None = None
 
@@ -236,20 +284,23 @@ class Prediction(Result):
     """
 
     symbol: str
+    #: The quote the forecast is in (the candles' quote: ``USDT`` for a ``USD`` request on Binance).
     quote: str
+    #: The quote asked for, when it differs from ``quote``.
+    requested_quote: str | None = None
     horizon: str
     #: The point forecast (the built-in model: the median of its log-normal forecast).
-    predicted_price: Num
+    predicted_price: PriceNum
     #: Nominal coverage of [``interval_low``, ``interval_high``] (0.9 = a 90 % interval);
     #: ``None`` when the provider gives no interval. Not a probability that the point is right.
-    confidence: Num | None = None
+    confidence: Annotated[Decimal, Field(gt=0, lt=1), _AS_STRING] | None = None
     #: The model's name (``drift-volatility``).
     model: str | None = None
     #: The price the forecast starts from (close of the newest candle used).
-    last_price: Num | None = None
+    last_price: PriceNum | None = None
     #: Lower and upper bound of the forecast interval at ``confidence``.
-    interval_low: Num | None = None
-    interval_high: Num | None = None
+    interval_low: PriceNum | None = None
+    interval_high: PriceNum | None = None
     #: One line on how the number was made (data, window, assumptions).
     method: str | None = None
     #: Time of the newest data the forecast uses (close time of the newest candle; now, while it is open).
@@ -269,23 +320,23 @@ class Social(Result):
     """
 
     symbol: str
-    mentions: int | None = None
+    mentions: int | None = Field(None, ge=0)
     #: The provider's sentiment figure, 0-100 (CoinGecko: share of its users' votes that are positive).
     sentiment_score: Num | None = None
     #: Followers of the project's Twitter/X account (the figure every social provider has).
-    followers: int | None = None
-    twitter_followers: int | None = None
-    reddit_subscribers: int | None = None
-    reddit_active_users: int | None = None
+    followers: int | None = Field(None, ge=0)
+    twitter_followers: int | None = Field(None, ge=0)
+    reddit_subscribers: int | None = Field(None, ge=0)
+    reddit_active_users: int | None = Field(None, ge=0)
     reddit_posts_per_day: Num | None = None
     reddit_comments_per_day: Num | None = None
-    telegram_users: int | None = None
-    facebook_likes: int | None = None
+    telegram_users: int | None = Field(None, ge=0)
+    facebook_likes: int | None = Field(None, ge=0)
     #: Code repository figures (the main repository the provider tracks).
-    github_stars: int | None = None
-    github_forks: int | None = None
-    github_subscribers: int | None = None
-    commits_4_weeks: int | None = None
+    github_stars: int | None = Field(None, ge=0)
+    github_forks: int | None = Field(None, ge=0)
+    github_subscribers: int | None = Field(None, ge=0)
+    commits_4_weeks: int | None = Field(None, ge=0)
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -297,19 +348,19 @@ class Exchange(_Model):
     name: str
     #: Country of registration, when the provider gives one.
     country: str | None = None
-    year_established: int | None = None
+    year_established: int | None = Field(None, ge=1990, le=2100)
     #: The provider's trust rating on a 0-10 scale: CoinGecko's ``trust_score`` (1-10) as
     #: given, CoinPaprika's ``confidence_score`` (0-1) times ten. Raw values are in ``extra``.
-    trust_score: Num | None = None
+    trust_score: Annotated[Decimal, Field(ge=0, le=10), _AS_STRING] | None = None
     #: The provider's rank of the exchange (1 = best): CoinGecko ``trust_score_rank``,
     #: CoinPaprika ``adjusted_rank``.
-    rank: int | None = None
+    rank: int | None = Field(None, ge=1)
     #: 24h traded volume in BTC and in USD, each when the provider gives it
     #: (CoinGecko: BTC only; CoinPaprika: both).
-    volume_24h_btc: Num | None = None
-    volume_24h_usd: Num | None = None
+    volume_24h_btc: Amount | None = None
+    volume_24h_usd: Amount | None = None
     #: Number of markets (pairs) listed, when given.
-    markets: int | None = None
+    markets: int | None = Field(None, ge=0)
     url: str | None = None
     #: Provider-specific facts (normalized volume, raw scores, ...), JSON-compatible.
     extra: dict[str, Any] = Field(default_factory=dict)

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ._invariants import check as check_invariants
 from ._models import OHLCV, OrderBook, Price, Result, Sentiment
 
 if TYPE_CHECKING:
@@ -113,7 +114,9 @@ class PriceBook:
 class ResultCheck:
     """What every result passes before it is cached or returned (the attempt's ``check``).
 
-    Built from ``[quality]``: :func:`problem` (empty answers, stale timestamps) and, with
+    First the invariants, always (:func:`coinrelay._invariants.check`: impossible values, an
+    answer about another coin, quote, interval or count than asked); then, from ``[quality]``,
+    :func:`problem` (empty answers, stale timestamps) and, with
     ``consensus_check``, a price too far from the median of other providers' recent prices.
     A problem found is an ``invalid`` answer blamed on the endpoint that sent it.
     """
@@ -129,9 +132,13 @@ class ResultCheck:
 
     @property
     def active(self) -> bool:
-        return self.enabled or bool(self.max_age) or self.book is not None
+        """Always: the invariants (:mod:`._invariants`) judge every result, whatever ``[quality]`` says."""
+        return True
 
     def __call__(self, rt: ProviderRuntime, category: str, params: Mapping[str, Any], result: Result) -> str | None:
+        found = check_invariants(category, params, result, self.clock.time())
+        if found is not None:
+            return found
         max_age = self.max_age.get(category)
         if self.enabled or max_age is not None:
             found = problem(result, self.clock.time(), max_age)

@@ -14,9 +14,34 @@ _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def decode_json(content: bytes) -> Any:
-    """JSON bytes to Python, floats as ``Decimal`` (raises ``ValueError``/``UnicodeDecodeError``)."""
-    # what json.loads does with bytes, minus building a decoder
-    return _DECODER.decode(content.decode(json.detect_encoding(content), "surrogatepass"))
+    """JSON bytes to Python, floats as ``Decimal``.
+
+    Raises ``ValueError`` for anything that is not well-formed JSON text in valid Unicode:
+    malformed or truncated JSON, undecodable bytes, a lone surrogate (``"\\ud800"``), and
+    nesting too deep for the interpreter (instead of ``RecursionError``).
+    """
+    # what json.loads does with bytes, minus building a decoder; strict: no lone surrogates
+    text = content.decode(json.detect_encoding(content))
+    try:
+        value = _DECODER.decode(text)
+        if "\\ud" in text or "\\uD" in text:  # escaped surrogates: check they pair up
+            _check_strings(value)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    return value
+
+
+def _check_strings(value: Any) -> None:
+    """Raise ``ValueError`` for a string (key or value) that is not valid Unicode."""
+    if isinstance(value, str):
+        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key.encode("utf-8")
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
 
 
 class Response:
@@ -47,7 +72,7 @@ class Response:
         content = self.content
         try:
             return decode_json(content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # UnicodeError is a ValueError
             snippet = self.content[:80].decode("utf-8", errors="replace")
             raise InvalidResponse(
                 f"malformed JSON (HTTP {self.status_code}) from {self.url}: {exc}; body starts {snippet!r}",

@@ -87,9 +87,10 @@ async def fetch_technical(ctx: ProviderContext, symbol: str, quote: str, interva
     m = indicators.macd(closes, *MACD_PERIODS)
     b = indicators.bollinger(closes, BOLLINGER_PERIOD, BOLLINGER_K)
     return Technical(
-        symbol=symbol,
+        symbol=ohlcv.symbol,
         quote=ohlcv.quote,
-        interval=interval,
+        requested_quote=ohlcv.requested_quote,
+        interval=ohlcv.interval,
         as_of=newest.close_time or newest.open_time,
         candles_used=len(candles),
         sma=sma,

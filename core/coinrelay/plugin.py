@@ -17,7 +17,8 @@ the modules behind them (``coinrelay._*``) are private and may change at any tim
   :class:`Param` and :func:`register_category` (see ``coinrelay/_categories.py``);
 * parsing helpers that turn a body into values with clear errors (:func:`field`, :func:`num`,
   :func:`dec`, :func:`integer`, :func:`from_ms`, :func:`from_s`, :func:`from_iso`, :func:`bad`,
-  :func:`redact`), and symbol mapping (:class:`SymbolMapper`, :func:`normalize_symbol`);
+  :func:`redact`), :func:`parsing` (a result model's refusal of an impossible value becomes
+  ``InvalidResponse``), and symbol mapping (:class:`SymbolMapper`, :func:`normalize_symbol`);
 * the plugin's own sandbox upstream (hook ``sandbox_upstream``; see ``_sandbox.py`` in any shipped
   plugin): :class:`SandboxUpstream` (what the hook returns), the :class:`Request` a fake receives and
   the :class:`Reply` it sends, :class:`Routes` (dispatch by path), :class:`RecordedBodies` (recorded
@@ -74,7 +75,7 @@ from ._models import (
     Volume,
 )
 from ._outcome import Blame, Outcome
-from ._parsing import bad, dec, field, from_iso, from_ms, from_s, integer, num, redact
+from ._parsing import bad, dec, field, from_iso, from_ms, from_s, integer, num, parsing, redact
 from ._provider import ProviderInfo, RateLimit
 from ._response import Response
 from ._symbols import SymbolMapper, normalize_symbol
@@ -146,6 +147,7 @@ __all__ = [
     "market",
     "normalize_symbol",
     "num",
+    "parsing",
     "redact",
     "register_category",
 ]

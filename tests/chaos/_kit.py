@@ -19,7 +19,7 @@ from typing import Any
 from coinrelay import NotSupported, Price, ProviderInfo, RateLimit, Relay, hookimpl
 from coinrelay._clock import SYSTEM_CLOCK, Clock
 from coinrelay._config import CacheSettings, ProviderSettings, Settings
-from coinrelay._parsing import field, from_s, num
+from coinrelay._parsing import field, from_s, num, parsing
 from coinrelay.testing import FakeUpstream, Reply
 from coinrelay.testing.upstream import Request
 
@@ -53,13 +53,14 @@ def price_plugin(name: str, *, rate_limit: RateLimit | None = None, hook: Callab
         if "error" in body:
             raise resp.error(f"error body: {body['error']}")
         ts = body.get("ts")
-        return Price(
-            symbol=symbol,
-            quote=quote,
-            price=num(field(body, "price", str, ctx.name), "price", ctx.name),
-            timestamp=from_s(ts, "ts", ctx.name) if ts is not None else None,
-            source=ctx.source(),
-        )
+        with parsing(ctx.name, "price"):
+            return Price(
+                symbol=symbol,
+                quote=quote,
+                price=num(field(body, "price", str, ctx.name), "price", ctx.name),
+                timestamp=from_s(ts, "ts", ctx.name) if ts is not None else None,
+                source=ctx.source(),
+            )
 
     mod.provider_info = provider_info  # type: ignore[attr-defined]
     mod.fetch_price = fetch_price  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ the error it means, an "unknown pair" never being a breaker strike.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,7 +20,8 @@ import httpx
 from .. import hookspecs
 from .._categories import ALL, CATEGORIES, FieldView
 from .._errors import NotSupported, ProviderError, TransientError
-from .._models import RESULT_TYPES
+from .._invariants import check
+from .._models import RESULT_TYPES, Result
 from .._outcome import Outcome
 from .._provider import ProviderInfo
 from .harness import ProviderHarness
@@ -176,3 +178,14 @@ def check_result(result: object, category: str, name: str) -> None:
     expected = RESULT_TYPES[category]
     assert isinstance(result, expected), f"{name}.fetch_{category} returned {type(result).__name__}"
     assert result.source.provider == name, f"source.provider is {result.source.provider!r}, expected {name!r}"
+
+
+def check_invariants(category: str, params: Mapping[str, Any], result: Result, now: float | None = None) -> str | None:
+    """What the core would refuse in ``result`` as the answer to ``category`` with ``params``, else ``None``.
+
+    The same judgement the relay passes on every result (:doc:`resilience`, "Invariants"):
+    identity (symbol, quote, interval asked), counts, candle order and width, order-book
+    order, plausible times. ``params`` are the call's full parameters (defaults included);
+    ``now`` defaults to the wall clock.
+    """
+    return check(category, params, result, time.time() if now is None else now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -26,7 +27,9 @@ async def relay(box: Sandbox, monkeypatch) -> AsyncIterator[Relay]:
     for the whole test: what reaches the providers is decided by the tier, not by timing."""
     monkeypatch.delenv("COINRELAY_LOAD_PLUGINS", raising=False)
     box.clear()
-    async with Relay(box.apply(load_settings(BALANCED_CONFIG)), sandbox=True, clock=FakeClock()) as r:
+    # frozen at the real time: the sandbox's answers carry real timestamps, and one from "the future"
+    # is refused as impossible
+    async with Relay(box.apply(load_settings(BALANCED_CONFIG)), sandbox=True, clock=FakeClock(time.time())) as r:
         yield r
     box.clear()
 

@@ -11,13 +11,15 @@ The body documented at alternative.me/crypto/fear-and-greed-index/#api::
 ``value``, ``timestamp`` (epoch seconds, 00:00 UTC of the day) and ``time_until_update``
 (seconds) are strings holding integers; ``time_until_update`` is only on ``data[0]``;
 readings are newest first; ``metadata.error`` is the API's error channel.
+
+Identity: the index has no symbol or quote; the answer's count (``limit``) is the core's check.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from coinrelay.plugin import Sentiment, SentimentPoint, Source, bad, field, from_s, integer
+from coinrelay.plugin import Sentiment, SentimentPoint, Source, bad, field, from_s, integer, parsing
 
 PROVIDER = "alternativeme"
 
@@ -25,6 +27,7 @@ PROVIDER = "alternativeme"
 CLASSIFICATIONS: tuple[str, ...] = ("Extreme Fear", "Fear", "Neutral", "Greed", "Extreme Greed")
 
 
+@parsing(PROVIDER, "/fng")
 def parse_fng(body: Any, limit: int, source: Source) -> Sentiment:
     """The newest reading of ``body``, with its ``limit`` newest readings as ``history``.
 

@@ -3,10 +3,16 @@
 Each ``parse_*`` takes a body decoded by :meth:`coinrelay._http.Response.json` (JSON floats
 already ``Decimal``), the :class:`~coinrelay_binance._pairs.Pair` asked for and the
 :class:`~coinrelay.Source` to put on the result. A body without the documented shape —
-garbage, truncated, a list where an object belongs, another symbol than the one asked
-for — raises :class:`~coinrelay.InvalidResponse` naming the field; nothing else escapes.
+garbage, truncated, a list where an object belongs, an impossible value — raises
+:class:`~coinrelay.InvalidResponse` naming the field; nothing else escapes.
 Binance sends prices and quantities as strings (``"65861.66000000"``) and times as epoch
 milliseconds.
+
+Identity: ``ticker/price`` and ``ticker/24hr`` bodies name their market (``"symbol":
+"BTCUSDT"``); the result's ``symbol`` and ``quote`` are read from it (the core compares them
+with the request), so an answer about ``ETHUSDT`` is reported as ``ETH`` and refused.
+``exchangeInfo`` names the market and its ``baseAsset``/``quoteAsset``; ``klines`` and
+``depth`` rows carry no identity.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from coinrelay.plugin import (
     Candle,
     Level,
     Metadata,
+    NotFound,
     OrderBook,
     Price,
     Source,
@@ -29,6 +36,7 @@ from coinrelay.plugin import (
     from_ms,
     integer,
     num,
+    parsing,
 )
 
 from ._pairs import NAME, Pair
@@ -67,33 +75,46 @@ def _object(body: Any, what: str) -> Mapping[str, Any]:
     return body
 
 
-def _same_symbol(body: Mapping[str, Any], pair: Pair, what: str) -> None:
+def market(body: Mapping[str, Any], pair: Pair, what: str) -> tuple[str, str]:
+    """``(symbol, quote)`` of the market the body names in ``symbol``, in coinrelay's terms.
+
+    The asked market gives the canonical symbol and the quote used; another market is split
+    around the asked quote or base (``ETHUSDT`` -> ``("ETH", "USDT")``, ``BTCEUR`` ->
+    ``(symbol, "EUR")``), or reported whole as the symbol, for the core to refuse.
+    """
     got = field(body, "symbol", str, NAME, what)
-    if got != pair.name:
-        raise bad(NAME, f"{what}: answer is for {got!r}, asked for {pair.name!r}")
+    if got == pair.name:
+        return pair.symbol, pair.quote
+    if got.endswith(pair.quote):
+        return got[: -len(pair.quote)], pair.quote
+    if got.startswith(pair.base):
+        return pair.symbol, got[len(pair.base) :]
+    return got, pair.quote
 
 
+@parsing(NAME, "ticker/price")
 def parse_price(body: Any, pair: Pair, source: Source) -> Price:
     """``GET /api/v3/ticker/price?symbol=…`` -> :class:`Price` (Binance gives no timestamp)."""
     obj = _object(body, "ticker/price")
-    _same_symbol(obj, pair, "ticker/price")
+    symbol, quote = market(obj, pair, "ticker/price")
     return Price(
         source=source,
-        symbol=pair.symbol,
-        quote=pair.quote,
+        symbol=symbol,
+        quote=quote,
         requested_quote=pair.requested_quote,
         price=num(obj.get("price"), "ticker/price.price", NAME),
     )
 
 
+@parsing(NAME, "ticker/24hr")
 def parse_volume(body: Any, pair: Pair, source: Source) -> Volume:
     """``GET /api/v3/ticker/24hr?symbol=…`` (FULL) -> :class:`Volume`; ``timestamp`` is ``closeTime``."""
     obj = _object(body, "ticker/24hr")
-    _same_symbol(obj, pair, "ticker/24hr")
+    symbol, quote = market(obj, pair, "ticker/24hr")
     return Volume(
         source=source,
-        symbol=pair.symbol,
-        quote=pair.quote,
+        symbol=symbol,
+        quote=quote,
         requested_quote=pair.requested_quote,
         base_volume=num(obj.get("volume"), "ticker/24hr.volume", NAME),
         quote_volume=num(obj.get("quoteVolume"), "ticker/24hr.quoteVolume", NAME),
@@ -102,6 +123,7 @@ def parse_volume(body: Any, pair: Pair, source: Source) -> Volume:
     )
 
 
+@parsing(NAME, "klines")
 def parse_candle(row: Any, index: int) -> Candle:
     """One kline row: ``[openTime, open, high, low, close, volume, closeTime, quoteVolume, …]`` (12 elements)."""
     where = f"klines[{index}]"
@@ -121,6 +143,7 @@ def parse_candle(row: Any, index: int) -> Candle:
     )
 
 
+@parsing(NAME, "klines")
 def parse_ohlcv(body: Any, pair: Pair, interval: str, limit: int, source: Source) -> OHLCV:
     """``GET /api/v3/klines`` -> :class:`OHLCV`: the newest ``limit`` candles, oldest first.
 
@@ -156,6 +179,7 @@ def _levels(obj: Mapping[str, Any], side: str) -> list[Level]:
     return levels
 
 
+@parsing(NAME, "depth")
 def parse_orderbook(body: Any, pair: Pair, depth: int, source: Source) -> OrderBook:
     """``GET /api/v3/depth`` -> :class:`OrderBook`: best ``depth`` levels per side, bids descending, asks ascending."""
     obj = _object(body, "depth")
@@ -173,14 +197,16 @@ def parse_orderbook(body: Any, pair: Pair, depth: int, source: Source) -> OrderB
     )
 
 
-def _plain(value: Any) -> Any:
-    """JSON-compatible copy: ``Decimal`` (a JSON float) becomes its exact string."""
+def _plain(value: Any, depth: int = 0) -> Any:
+    """JSON-compatible copy: ``Decimal`` (a JSON float) becomes its exact string; at most 8 levels deep."""
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Mapping | list) and depth >= 8:
+        raise bad(NAME, "exchangeInfo: a symbol's facts are nested more than 8 levels deep")
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, depth + 1) for v in value]
     return value
 
 
@@ -195,6 +221,7 @@ def parse_filters(raw: Any, where: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+@parsing(NAME, "exchangeInfo")
 def parse_metadata(body: Any, pair: Pair, source: Source) -> Metadata:
     """``GET /api/v3/exchangeInfo?symbol=…`` -> :class:`Metadata` of ``pair``'s market.
 
@@ -206,12 +233,13 @@ def parse_metadata(body: Any, pair: Pair, source: Source) -> Metadata:
     symbols = field(obj, "symbols", list, NAME, "exchangeInfo")
     entry = next((s for s in symbols if isinstance(s, Mapping) and s.get("symbol") == pair.name), None)
     if entry is None:
-        raise bad(NAME, f"exchangeInfo.symbols has no {pair.name!r} ({len(symbols)} element(s))")
+        raise NotFound(f"exchangeInfo.symbols has no {pair.name!r} ({len(symbols)} element(s))", provider=NAME)
     where = f"exchangeInfo.symbols[{pair.name}]"
     base = field(entry, "baseAsset", str, NAME, where)
     quote = field(entry, "quoteAsset", str, NAME, where)
     if base + quote != pair.name:
         raise bad(NAME, f"{where}: baseAsset {base!r} + quoteAsset {quote!r} is not {pair.name!r}")
+    symbol = pair.symbol if base == pair.base else base
     extra: dict[str, Any] = {"pair": pair.name}
     field(entry, "status", str, NAME, where)
     for key in ("baseAssetPrecision", "quoteAssetPrecision"):
@@ -220,4 +248,4 @@ def parse_metadata(body: Any, pair: Pair, source: Source) -> Metadata:
         if theirs in entry:
             extra[ours] = _plain(entry[theirs])
     extra["filters"] = parse_filters(entry.get("filters"), f"{where}.filters")
-    return Metadata(source=source, symbol=pair.symbol, provider_id=pair.name, extra=extra)
+    return Metadata(source=source, symbol=symbol, provider_id=pair.name, extra=extra)

@@ -10,7 +10,7 @@ import pytest
 import coinrelay_binance
 from coinrelay import ConfigError, ProviderSettings, Relay, Settings
 from coinrelay.plugin import InvalidResponse, NotSupported, RateLimit
-from coinrelay.testing import check_error_bodies, check_garbage_bodies, check_provider
+from coinrelay.testing import check_error_bodies, check_garbage_bodies, check_mutations, check_provider
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -72,3 +72,39 @@ async def test_error_bodies_say_what_they_mean(status):
     # into a breaker strike either.
     for category in ("price", "ohlcv", "orderbook"):
         await check_error_bodies(coinrelay_binance, "binance", bodies=ERROR_BODIES, category=category, status=status)
+
+
+async def test_mutated_real_bodies_never_give_a_wrong_value(fixture_bytes):
+    """The contract kit's zero-wrong-values check, in one call: every mutation of the real bodies
+    (fixtures/README.md) and Binance's in-band error bodies, served over loopback HTTP to a Relay."""
+    tally = await check_mutations(
+        coinrelay_binance,
+        "binance",
+        bodies={
+            "price": fixture_bytes("ticker_price_testnet_recorded.json"),
+            "ohlcv": fixture_bytes("klines_1d_testnet_recorded.json"),
+            "orderbook": fixture_bytes("depth_docs.json"),
+        },
+        params={
+            "price": {"symbol": "BTC", "quote": "USD"},
+            "ohlcv": {"symbol": "BTC", "quote": "USD", "interval": "1d", "limit": 13},
+            "orderbook": {"symbol": "BTC", "quote": "USD", "depth": 5},
+        },
+        errors=[fixture_bytes("error_invalid_symbol_docs.json"), fixture_bytes("error_451_restricted_location.json")],
+    )
+    # the issue's examples are refused: high -1, a 1970 candle, crossed or repeated levels...
+    assert all(counts.get("invalid", 0) > 50 for counts in tally.values()), tally
+    assert tally["ohlcv"].get("ok", 0) > 0, tally  # ...and harmless changes still serve a value
+
+
+async def test_a_seven_day_kline_is_not_a_daily_candle(fixture_bytes):
+    """klines_docs.json's row is 7 days wide: a plausible 1w answer, an impossible 1d one."""
+    body = fixture_bytes("klines_docs.json")
+    params = {"symbol": "BTC", "quote": "USD", "limit": 1}
+    await check_mutations(
+        coinrelay_binance, "binance", bodies={"ohlcv": body}, params={"ohlcv": {**params, "interval": "1w"}}, limit=0
+    )
+    with pytest.raises(AssertionError, match=r"the real body is refused.*604799\.999s wide, not one 1d candle"):
+        await check_mutations(
+            coinrelay_binance, "binance", bodies={"ohlcv": body}, params={"ohlcv": {**params, "interval": "1d"}}
+        )

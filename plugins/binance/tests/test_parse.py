@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from coinrelay.plugin import InvalidResponse, Source
+from coinrelay.plugin import InvalidResponse, NotFound, Source
+from coinrelay.testing import check_invariants
 from coinrelay_binance._pairs import Pair
 from coinrelay_binance._parse import (
     parse_candle,
@@ -53,9 +54,26 @@ def test_price_docs_non_usd_quote(fixture_json):
 
 
 def test_price_for_another_symbol_is_invalid(fixture_json):
-    # ticker_price_docs.json answers for LTCBTC, not BTCUSDT
-    with pytest.raises(InvalidResponse, match="answer is for 'LTCBTC', asked for 'BTCUSDT'"):
-        parse_price(fixture_json("ticker_price_docs.json"), BTCUSDT, SRC)
+    # ticker_price_docs.json answers for LTCBTC, not BTCUSDT: reported as it is, refused by the core
+    price = parse_price(fixture_json("ticker_price_docs.json"), BTCUSDT, SRC)
+    assert (price.symbol, price.quote) == ("LTCBTC", "USDT")
+    problem = check_invariants("price", {"symbol": "BTC", "quote": "USD"}, price)
+    assert problem == "answer is about symbol 'LTCBTC', asked for 'BTC'"
+
+
+@pytest.mark.parametrize(
+    ("market", "identity", "problem"),
+    [
+        ("ETHUSDT", ("ETH", "USDT"), "symbol 'ETH'"),
+        ("BTCEUR", ("BTC", "EUR"), "quote 'EUR', not equivalent to 'USD'"),
+        ("BTCUSDC", ("BTC", "USDC"), None),  # an equivalent quote: a true BTC/USD-ish price
+    ],
+)
+def test_price_reports_the_market_the_body_names(market, identity, problem):
+    price = parse_price({"symbol": market, "price": "1.5"}, BTCUSDT, SRC)
+    assert (price.symbol, price.quote, price.requested_quote) == (*identity, "USD")
+    found = check_invariants("price", {"symbol": "BTC", "quote": "USD"}, price)
+    assert found is None if problem is None else problem in (found or "")
 
 
 def test_price_list_form_is_invalid(fixture_json):
@@ -265,9 +283,9 @@ def test_metadata_float_filter_values_become_exact_strings(exchange_info_body, f
     assert meta.extra["filters"]["X_TEST"] == {"ratio": "0.10"}
 
 
-def test_metadata_without_the_pair_is_invalid(exchange_info_body):
+def test_metadata_without_the_pair_is_not_found(exchange_info_body):
     pair = Pair(symbol="ETH", base="ETH", quote="USDT", requested_quote="USD")
-    with pytest.raises(InvalidResponse, match=r"exchangeInfo\.symbols has no 'ETHUSDT'"):
+    with pytest.raises(NotFound, match=r"exchangeInfo\.symbols has no 'ETHUSDT'"):
         parse_metadata(exchange_info_body, pair, SRC)
 
 

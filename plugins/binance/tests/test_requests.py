@@ -161,7 +161,7 @@ async def test_pair_mapping(fake_clock, settings, symbol, quote, pair, used):
 async def test_metadata_uses_the_usd_quote(fake_clock):
     rec = Recorder(answer({"symbols": []}))
     async with make(rec, fake_clock, usd_quote="USDC") as h:
-        with pytest.raises(InvalidResponse):
+        with pytest.raises(NotSupported, match="no 'ETHUSDC'"):  # NotFound: the body lacks the pair
             await h.call("metadata", symbol="ETH")
     assert rec.last.url.params["symbol"] == "ETHUSDC"
 

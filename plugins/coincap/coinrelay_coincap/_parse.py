@@ -9,6 +9,9 @@ prices. :func:`parse_history` builds a candle from the points inside each interv
 (open = first, high = max, low = min, close = last) — only from points *finer* than the
 interval (:data:`HISTORY_INTERVALS`) and only for intervals holding at least two points, so
 no candle is a single price copied into four fields. Volume is unknown (``None``).
+
+Identity: ``/assets/{id}`` names its ``data.id``, compared with the id asked; prices are
+``priceUsd`` (quote ``USD``); history points carry none.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from coinrelay.plugin import (
     from_ms,
     integer,
     num,
+    parsing,
 )
 
 PROVIDER = "coincap"
@@ -86,6 +90,7 @@ def asset(body: Any, asset_id: str) -> tuple[dict[str, Any], datetime | None]:
     return data, when
 
 
+@parsing("coincap", "/assets/{id}")
 def parse_price(body: Any, symbol: str, asset_id: str, source: Source) -> Price:
     """``/assets/{id}`` -> ``priceUsd`` at the envelope's ``timestamp``."""
     data, when = asset(body, asset_id)
@@ -95,6 +100,7 @@ def parse_price(body: Any, symbol: str, asset_id: str, source: Source) -> Price:
     return Price(symbol=symbol, quote="USD", price=price, timestamp=when, source=source)
 
 
+@parsing("coincap", "/assets/{id}")
 def parse_volume(body: Any, symbol: str, asset_id: str, source: Source) -> Volume:
     """``/assets/{id}`` -> ``volumeUsd24Hr`` (quote volume) and ``changePercent24Hr``."""
     data, when = asset(body, asset_id)
@@ -108,6 +114,7 @@ def parse_volume(body: Any, symbol: str, asset_id: str, source: Source) -> Volum
     )
 
 
+@parsing("coincap", "/assets/{id}")
 def parse_metadata(body: Any, symbol: str, asset_id: str, source: Source) -> Metadata:
     """``/assets/{id}`` -> name, rank, supply, max supply, market cap (USD), explorer link."""
     data, _ = asset(body, asset_id)
@@ -129,6 +136,7 @@ def parse_metadata(body: Any, symbol: str, asset_id: str, source: Source) -> Met
     )
 
 
+@parsing("coincap", "/assets/{id}/history")
 def parse_history(body: Any, symbol: str, interval: str, limit: int, source: Source) -> OHLCV | None:
     """``/assets/{id}/history`` points -> the newest ``limit`` candles of ``interval``, oldest first.
 

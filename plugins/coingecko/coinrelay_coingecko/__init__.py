@@ -101,8 +101,8 @@ async def fetch_ohlcv(ctx: ProviderContext, symbol: str, quote: str, interval: s
     )
 
 
-async def _coin(ctx: ProviderContext, symbol: str, *, market: bool, community: bool) -> object:
-    """``/coins/{id}`` with only the sections asked for (localization, tickers and sparkline off)."""
+async def _coin(ctx: ProviderContext, symbol: str, *, market: bool, community: bool) -> tuple[str, object]:
+    """The coin id and ``/coins/{id}`` with only the sections asked for (localization, tickers, sparkline off)."""
     coin = await _client.coin_id(ctx, symbol)
     flag = {True: "true", False: "false"}
     params = {
@@ -113,13 +113,13 @@ async def _coin(ctx: ProviderContext, symbol: str, *, market: bool, community: b
         "developer_data": flag[community],
         "sparkline": "false",
     }
-    return await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
+    return coin, await _client.get_json(ctx, f"/coins/{urlquote(coin, safe='')}", params)
 
 
 @hookimpl
 async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
-    body = await _coin(ctx, symbol, market=True, community=False)
-    return _parse.metadata(body, symbol=symbol, source=ctx.source())
+    coin, body = await _coin(ctx, symbol, market=True, community=False)
+    return _parse.metadata(body, symbol=symbol, source=ctx.source(), coin_id=coin)
 
 
 @hookimpl
@@ -136,8 +136,8 @@ def sandbox_upstream() -> SandboxUpstream:
 @hookimpl
 async def fetch_social(ctx: ProviderContext, symbol: str) -> Social:
     """Community and developer figures from ``/coins/{id}`` (market data, tickers and localization off)."""
-    body = await _coin(ctx, symbol, market=False, community=True)
-    return _social.social(body, symbol=symbol, source=ctx.source())
+    coin, body = await _coin(ctx, symbol, market=False, community=True)
+    return _social.social(body, symbol=symbol, source=ctx.source(), coin_id=coin)
 
 
 #: Most exchanges ``/exchanges`` gives on one page (docs: ``per_page`` up to 250).

@@ -2,8 +2,13 @@
 
 Numbers are JSON numbers (``Decimal`` after ``Response.json``); ``/simple/price`` times are epoch
 seconds, OHLC times epoch milliseconds of the candle's CLOSE, ``/coins/{id}`` times ISO strings.
-A body of the wrong shape raises ``InvalidResponse`` naming the field; a body that says "no such
-coin/quote" raises ``NotSupported``.
+A body of the wrong shape raises ``InvalidResponse`` naming the field; a body without the coin
+or quote asked for raises ``NotFound``.
+
+Identity: ``/simple/price`` is keyed by coin id and ``vs_currency`` (the result's ``quote`` is
+the key found); ``/coins/{id}`` names its ``id``, compared with the id asked (the body's
+``symbol`` is CoinGecko's ticker, which a symbol mapping may make differ from the canonical
+one, so the id decides); OHLC rows carry none.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from coinrelay.plugin import (
     OHLCV,
     Candle,
     Metadata,
+    NotFound,
     NotSupported,
     Price,
     Source,
@@ -30,6 +36,7 @@ from coinrelay.plugin import (
     from_s,
     integer,
     num,
+    parsing,
 )
 
 
@@ -61,18 +68,16 @@ def pick_search_coin(body: Any, symbol: str, provider: str) -> str | None:
 def simple_entry(body: Any, coin_id: str, vs: str, provider: str) -> dict[str, Any]:
     """The ``/simple/price`` object of ``coin_id``, checked to hold a ``vs`` price.
 
-    :raises NotSupported: ``{}`` (CoinGecko's answer for an unknown id) or an empty coin
-        object (no price in ``vs``).
+    :raises NotFound: ``{}`` (CoinGecko's answer for an unknown id), no object for ``coin_id``,
+        or no price in ``vs``.
     """
     if not isinstance(body, dict):
         raise bad(provider, f"/simple/price body is {type(body).__name__}, expected an object")
-    if not body:
-        raise NotSupported(f"/simple/price knows no coin {coin_id!r}", provider=provider)
+    if coin_id not in body:
+        raise NotFound(f"/simple/price knows no coin {coin_id!r}", provider=provider)
     entry: dict[str, Any] = field(body, coin_id, dict, provider)
-    if not entry:
-        raise NotSupported(f"/simple/price has no {vs!r} quote for {coin_id!r}", provider=provider)
     if vs not in entry:
-        raise bad(provider, f"missing field '{coin_id}.{vs}' (keys: {sorted(entry)[:8]})")
+        raise NotFound(f"/simple/price has no {vs!r} quote for {coin_id!r}", provider=provider)
     return entry
 
 
@@ -81,6 +86,7 @@ def _updated(entry: dict[str, Any], coin_id: str, provider: str) -> Any:
     return None if raw is None else from_s(raw, f"{coin_id}.last_updated_at", provider)
 
 
+@parsing("coingecko", "/simple/price")
 def price(
     body: Any, *, coin_id: str, vs: str, symbol: str, quote: str, requested_quote: str | None, source: Source
 ) -> Price:
@@ -97,6 +103,7 @@ def price(
     )
 
 
+@parsing("coingecko", "/simple/price")
 def volume(
     body: Any, *, coin_id: str, vs: str, symbol: str, quote: str, requested_quote: str | None, source: Source
 ) -> Volume:
@@ -141,6 +148,7 @@ def ohlc_days(interval: str, limit: int) -> int | None:
     return choices[-1]
 
 
+@parsing("coingecko", "/coins/{id}/ohlc")
 def ohlcv(
     body: Any, *, interval: str, limit: int, symbol: str, quote: str, requested_quote: str | None, source: Source
 ) -> OHLCV:
@@ -221,16 +229,21 @@ def _links(raw: Any) -> dict[str, list[str]]:
     return out
 
 
-def metadata(body: Any, *, symbol: str, source: Source) -> Metadata:
+@parsing("coingecko", "/coins/{id}")
+def metadata(body: Any, *, symbol: str, source: Source, coin_id: str | None = None) -> Metadata:
     """A :class:`Metadata` from ``/coins/{id}?localization=false&tickers=false&...``.
 
     Market cap is ``market_data.market_cap.usd`` (quote ``USD``); supplies come from
-    ``market_data``; ``description.en`` (empty -> ``None``).
+    ``market_data``; ``description.en`` (empty -> ``None``). With ``coin_id`` (the id asked),
+    a body about another coin raises ``InvalidResponse``.
     """
     provider = source.provider
     if not isinstance(body, dict):
         raise bad(provider, f"/coins/{{id}} body is {type(body).__name__}, expected an object")
-    coin_id = field(body, "id", str, provider)
+    got = field(body, "id", str, provider)
+    if coin_id is not None and got != coin_id:
+        raise bad(provider, f"/coins/{{id}}: answer is about coin {got!r}, asked for {coin_id!r}")
+    coin_id = got
     name = field(body, "name", str, provider)
     market = body.get("market_data")
     if market is None:

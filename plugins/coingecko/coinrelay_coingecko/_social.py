@@ -35,15 +35,20 @@ def _count(section: dict[str, Any], key: str, where: str, provider: str) -> int 
     return integer(number.to_integral_value(), f"{where}.{key}", provider)
 
 
-def social(body: Any, *, symbol: str, source: Source) -> Social:
+def social(body: Any, *, symbol: str, source: Source, coin_id: str | None = None) -> Social:
     """:class:`Social` from ``/coins/{id}?community_data=true&developer_data=true``.
 
-    :raises InvalidResponse: not an object, no ``id``, or a section/figure of the wrong type.
+    :param coin_id: the coin id asked for: a body about another coin is refused.
+    :raises InvalidResponse: not an object, no ``id``, another coin than asked, or a
+        section/figure of the wrong type.
     """
     provider = source.provider
     if not isinstance(body, dict):
         raise bad(provider, f"/coins/{{id}} body is {type(body).__name__}, expected an object")
-    coin_id = field(body, "id", str, provider)
+    got = field(body, "id", str, provider)
+    if coin_id is not None and got != coin_id:
+        raise bad(provider, f"/coins/{coin_id} answered for coin {got[:40]!r}")
+    coin_id = got
     if "community_data" not in body and "developer_data" not in body:
         raise bad(provider, f"/coins/{coin_id} has neither community_data nor developer_data")
     community = _section(body, "community_data", provider)

@@ -21,6 +21,7 @@ from coinrelay.plugin import (
     AllProvidersFailed,
     InvalidResponse,
     NotConfigured,
+    NotFound,
     NotSupported,
     RateLimited,
     UpstreamServerError,
@@ -237,7 +238,7 @@ async def test_search_without_ranked_match_is_not_supported() -> None:
 async def test_config_symbol_overrides_table_and_search_can_be_off() -> None:
     seen: list[httpx.Request] = []
     async with mock(recorder(seen), symbols={"BTC": "wrapped-bitcoin"}, search=False) as h:
-        with pytest.raises(InvalidResponse, match="missing field 'wrapped-bitcoin'"):
+        with pytest.raises(NotFound, match="knows no coin 'wrapped-bitcoin'"):
             await h.call("price", symbol="BTC", quote="USD")  # the docs body only holds "bitcoin"
         with pytest.raises(NotSupported, match="search disabled"):
             await h.call("price", symbol="ZZZ", quote="USD")

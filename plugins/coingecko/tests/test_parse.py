@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coinrelay.plugin import InvalidResponse, NotSupported, Source
+from coinrelay.plugin import InvalidResponse, NotFound, NotSupported, Source
 from coinrelay_coingecko import _parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -49,8 +49,8 @@ def test_simple_price_empty_coin_object_is_unsupported_quote() -> None:
         _parse.price({"bitcoin": {}}, coin_id="bitcoin", vs="xyz", **PAIR)
 
 
-def test_simple_price_other_coin_or_null_price_is_invalid() -> None:
-    with pytest.raises(InvalidResponse, match="missing field 'bitcoin'"):
+def test_simple_price_other_coin_is_not_found_and_null_price_is_invalid() -> None:
+    with pytest.raises(NotFound, match="knows no coin 'bitcoin'"):  # well-formed, without the coin asked
         _parse.price({"ethereum": {"usd": 1}}, coin_id="bitcoin", vs="usd", **PAIR)
     with pytest.raises(InvalidResponse, match=r"bitcoin\.usd"):
         _parse.price({"bitcoin": {"usd": None}}, coin_id="bitcoin", vs="usd", **PAIR)
@@ -125,6 +125,14 @@ def test_metadata_from_docs_body() -> None:
     assert "chat" not in m.links  # [""] only
     assert m.extra["hashing_algorithm"] == "SHA-256" and "Cryptocurrency" in m.extra["categories"]
     assert m.extra["last_updated"] == "2024-04-07T15:24:51.021000+00:00"
+
+
+def test_metadata_about_another_coin_is_invalid() -> None:
+    body = load("coins_id_docs.json")
+    assert _parse.metadata(body, symbol="BTC", source=SRC, coin_id="bitcoin").provider_id == "bitcoin"
+    body["id"] = "ethereum"
+    with pytest.raises(InvalidResponse, match="answer is about coin 'ethereum', asked for 'bitcoin'"):
+        _parse.metadata(body, symbol="BTC", source=SRC, coin_id="bitcoin")
 
 
 def test_metadata_without_market_data_or_with_bad_types() -> None:

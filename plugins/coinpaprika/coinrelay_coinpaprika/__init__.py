@@ -74,7 +74,7 @@ async def fetch_price(ctx: ProviderContext, symbol: str, quote: str) -> Price:
     q = _client.quote_code(ctx, quote)
     body = await _ticker(ctx, coin, q)
     return _parse.price(
-        body, symbol=symbol, quote=q, requested_quote=quote if q != quote else None, source=ctx.source()
+        body, symbol=symbol, quote=q, requested_quote=quote if q != quote else None, source=ctx.source(), coin_id=coin
     )
 
 
@@ -84,7 +84,7 @@ async def fetch_volume(ctx: ProviderContext, symbol: str, quote: str) -> Volume:
     q = _client.quote_code(ctx, quote)
     body = await _ticker(ctx, coin, q)
     return _parse.volume(
-        body, symbol=symbol, quote=q, requested_quote=quote if q != quote else None, source=ctx.source()
+        body, symbol=symbol, quote=q, requested_quote=quote if q != quote else None, source=ctx.source(), coin_id=coin
     )
 
 
@@ -107,7 +107,7 @@ async def fetch_metadata(ctx: ProviderContext, symbol: str) -> Metadata:
     coin = await _client.coin_id(ctx, symbol)
     info = await _client.get_json(ctx, f"/coins/{_path_id(coin)}")
     ticker = await _ticker(ctx, coin, "USD")
-    return _parse.metadata(info, ticker, symbol=symbol, source=ctx.source())
+    return _parse.metadata(info, ticker, symbol=symbol, source=ctx.source(), coin_id=coin)
 
 
 @hookimpl

@@ -2,7 +2,11 @@
 
 Numbers are JSON numbers (``Decimal`` after ``Response.json``); times are RFC 3339 strings.
 A body of the wrong shape raises ``InvalidResponse`` naming the field; a ticker without the
-requested quote raises ``NotSupported``.
+requested quote raises ``NotFound``.
+
+Identity: ``/tickers/{id}`` and ``/coins/{id}`` name their ``id`` (``btc-bitcoin``), compared
+with the id asked — an ``eth-ethereum`` ticker is never a BTC price; the result's ``quote`` is
+the ``quotes`` key read. ``/ohlcv/today`` rows carry none.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from coinrelay.plugin import (
     OHLCV,
     Candle,
     Metadata,
+    NotFound,
     NotSupported,
     Price,
     Source,
@@ -24,7 +29,10 @@ from coinrelay.plugin import (
     from_iso,
     integer,
     num,
+    parsing,
 )
+
+PROVIDER = "coinpaprika"
 
 
 def symbol_index(body: Any, provider: str) -> dict[str, str]:
@@ -51,18 +59,26 @@ def symbol_index(body: Any, provider: str) -> dict[str, str]:
     return {sym: cid for sym, (_, cid) in best.items()}
 
 
-def ticker_quote(body: Any, quote: str, provider: str) -> dict[str, Any]:
-    """``quotes[quote]`` of a ``/tickers/{id}`` body.
+def same_coin(body: dict[str, Any], coin_id: str | None, provider: str, what: str) -> str:
+    """The body's ``id``; with ``coin_id`` (the id asked), another coin's body raises ``InvalidResponse``."""
+    got = field(body, "id", str, provider, what)
+    if coin_id is not None and got != coin_id:
+        raise bad(provider, f"{what}: answer is about coin {got!r}, asked for {coin_id!r}")
+    return got
 
-    :raises NotSupported: the ticker has no such quote.
+
+def ticker_quote(body: Any, quote: str, provider: str, coin_id: str | None = None) -> dict[str, Any]:
+    """``quotes[quote]`` of a ``/tickers/{id}`` body (of ``coin_id``, when given).
+
+    :raises NotFound: the ticker has no such quote.
     """
     if not isinstance(body, dict):
         raise bad(provider, f"/tickers body is {type(body).__name__}, expected an object")
+    if coin_id is not None:
+        same_coin(body, coin_id, provider, "/tickers")
     quotes = field(body, "quotes", dict, provider)
     if quote not in quotes:
-        raise NotSupported(
-            f"ticker has no {quote} quote (has {', '.join(sorted(quotes)) or 'none'})", provider=provider
-        )
+        raise NotFound(f"ticker has no {quote} quote (has {', '.join(sorted(quotes)) or 'none'})", provider=provider)
     result: dict[str, Any] = field(quotes, quote, dict, provider, "quotes")
     return result
 
@@ -72,10 +88,13 @@ def _updated(body: dict[str, Any], provider: str) -> Any:
     return None if raw is None else from_iso(raw, "last_updated", provider)
 
 
-def price(body: Any, *, symbol: str, quote: str, requested_quote: str | None, source: Source) -> Price:
-    """A :class:`Price` from ``/tickers/{id}?quotes=<QUOTE>``."""
+@parsing(PROVIDER, "/tickers")
+def price(
+    body: Any, *, symbol: str, quote: str, requested_quote: str | None, source: Source, coin_id: str | None = None
+) -> Price:
+    """A :class:`Price` from ``/tickers/{id}?quotes=<QUOTE>`` (of ``coin_id``, when given)."""
     provider = source.provider
-    q = ticker_quote(body, quote, provider)
+    q = ticker_quote(body, quote, provider, coin_id)
     return Price(
         symbol=symbol,
         quote=quote,
@@ -86,10 +105,13 @@ def price(body: Any, *, symbol: str, quote: str, requested_quote: str | None, so
     )
 
 
-def volume(body: Any, *, symbol: str, quote: str, requested_quote: str | None, source: Source) -> Volume:
-    """A :class:`Volume` from ``/tickers/{id}``: ``volume_24h`` is in the quote currency."""
+@parsing(PROVIDER, "/tickers")
+def volume(
+    body: Any, *, symbol: str, quote: str, requested_quote: str | None, source: Source, coin_id: str | None = None
+) -> Volume:
+    """A :class:`Volume` from ``/tickers/{id}`` (of ``coin_id``, when given); ``volume_24h`` is in the quote."""
     provider = source.provider
-    q = ticker_quote(body, quote, provider)
+    q = ticker_quote(body, quote, provider, coin_id)
     at = f"quotes.{quote}"
     return Volume(
         symbol=symbol,
@@ -103,6 +125,7 @@ def volume(body: Any, *, symbol: str, quote: str, requested_quote: str | None, s
     )
 
 
+@parsing(PROVIDER, "/ohlcv/today")
 def ohlcv_today(
     body: Any, *, limit: int, symbol: str, quote: str, requested_quote: str | None, source: Source
 ) -> OHLCV:
@@ -148,20 +171,22 @@ def _urls(value: Any) -> list[str]:
     return [v for v in items if isinstance(v, str) and v.startswith(("http://", "https://"))]
 
 
-def metadata(coin: Any, ticker: Any, *, symbol: str, source: Source) -> Metadata:
+@parsing(PROVIDER, "/coins/{id}")
+def metadata(coin: Any, ticker: Any, *, symbol: str, source: Source, coin_id: str | None = None) -> Metadata:
     """A :class:`Metadata` from ``/coins/{id}`` (name, description, links, tags) and
     ``/tickers/{id}?quotes=USD`` (rank, supplies, market cap in USD).
 
-    CoinPaprika reports ``max_supply`` 0 for coins without a cap: that becomes ``None``.
+    CoinPaprika reports ``max_supply`` 0 for coins without a cap: that becomes ``None``. Both
+    bodies must be about ``coin_id`` (when given) and about the same coin.
     """
     provider = source.provider
     if not isinstance(coin, dict):
         raise bad(provider, f"/coins/{{id}} body is {type(coin).__name__}, expected an object")
     if not isinstance(ticker, dict):
         raise bad(provider, f"/tickers/{{id}} body is {type(ticker).__name__}, expected an object")
-    coin_id = field(coin, "id", str, provider)
+    coin_id = same_coin(coin, coin_id, provider, "/coins/{id}")
     name = field(coin, "name", str, provider)
-    usd = ticker_quote(ticker, "USD", provider)
+    usd = ticker_quote(ticker, "USD", provider, coin_id)
     rank_raw = ticker.get("rank", coin.get("rank"))
     rank = None if rank_raw is None else integer(rank_raw, "rank", provider)
 

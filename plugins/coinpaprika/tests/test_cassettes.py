@@ -86,7 +86,9 @@ async def test_vcr_config_filters_the_key(tmp_path: Path, vcr_config: dict[str, 
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"quotes": {"USD": {"price": 1}}, "last_updated": "2022-04-19T15:43:22Z"})
+        return httpx.Response(
+            200, json={"id": "btc-bitcoin", "quotes": {"USD": {"price": 1}}, "last_updated": "2022-04-19T15:43:22Z"}
+        )
 
     recorder = vcr.VCR(record_mode="all", **vcr_config)
     with recorder.use_cassette(str(tmp_path / "rec.yaml")):

@@ -154,6 +154,26 @@ async def test_host_and_key(settings: dict[str, Any], url: str) -> None:
     assert req.headers.get("authorization") == settings.get("api_key")
 
 
+def _ticker_of(request: httpx.Request) -> httpx.Response:
+    """The recorded BTC ticker, relabelled as the coin the path asks for (a ticker names its ``id``)."""
+    body = json.loads(TICKER)
+    body["id"] = request.url.path.rsplit("/", 1)[-1]
+    return httpx.Response(200, json=body)
+
+
+async def test_a_ticker_of_another_coin_is_invalid() -> None:
+    """The issue's example: CoinPaprika's eth-ethereum ticker must never be the BTC price."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(TICKER)
+        body["id"] = "eth-ethereum"
+        return httpx.Response(200, json=body)
+
+    async with mock(handler) as h:
+        with pytest.raises(InvalidResponse, match="answer is about coin 'eth-ethereum', asked for 'btc-bitcoin'"):
+            await h.call("price", symbol="BTC", quote="USD")
+
+
 async def test_coins_lookup_is_cached_and_ranked() -> None:
     """LTC is not in the table: the (constructed, documented-shape) /coins list resolves it, fetched once."""
     coins = (FIXTURES / "coins_list_constructed.json").read_bytes()
@@ -163,7 +183,7 @@ async def test_coins_lookup_is_cached_and_ranked() -> None:
         seen.append(request.url.path)
         if request.url.path == "/v1/coins":
             return httpx.Response(200, content=coins)
-        return httpx.Response(200, content=TICKER)
+        return _ticker_of(request)
 
     async with mock(handler) as h:
         await h.call("price", symbol="LTC", quote="USD")
@@ -178,7 +198,7 @@ async def test_lookup_off_and_config_override() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
-        return httpx.Response(200, content=TICKER)
+        return _ticker_of(request)
 
     async with mock(handler, lookup=False, symbols={"BTC": "wbtc-wrapped-bitcoin"}) as h:
         with pytest.raises(NotSupported, match="lookup disabled"):

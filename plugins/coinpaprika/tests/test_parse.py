@@ -119,15 +119,19 @@ def test_metadata_from_constructed_coin_and_recorded_ticker() -> None:
 
 
 def test_metadata_zero_max_supply_is_none_and_bad_shapes_raise() -> None:
-    ticker = {"rank": 2, "max_supply": 0, "quotes": {"USD": {"market_cap": None}}}
+    ticker = {"id": "eth-ethereum", "rank": 2, "max_supply": 0, "quotes": {"USD": {"market_cap": None}}}
     m = _parse.metadata({"id": "eth-ethereum", "name": "Ethereum"}, ticker, symbol="ETH", source=SRC)
     assert (m.max_supply, m.market_cap, m.quote, m.rank) == (None, None, None, 2)
     with pytest.raises(InvalidResponse, match="'name'"):
         _parse.metadata({"id": "eth-ethereum"}, ticker, symbol="ETH", source=SRC)
     with pytest.raises(InvalidResponse, match="circulating_supply"):
-        _parse.metadata({"id": "e", "name": "E"}, {**ticker, "circulating_supply": "many"}, symbol="E", source=SRC)
+        _parse.metadata(
+            {"id": "e", "name": "E"}, {**ticker, "id": "e", "circulating_supply": "many"}, symbol="E", source=SRC
+        )
     with pytest.raises(InvalidResponse, match="'quotes'"):
-        _parse.metadata({"id": "e", "name": "E"}, {"rank": 2}, symbol="E", source=SRC)
+        _parse.metadata({"id": "e", "name": "E"}, {"id": "e", "rank": 2}, symbol="E", source=SRC)
+    with pytest.raises(InvalidResponse, match="answer is about coin 'eth-ethereum', asked for 'e'"):
+        _parse.metadata({"id": "e", "name": "E"}, ticker, symbol="E", source=SRC)
 
 
 def test_symbol_index_prefers_active_ranked_coins() -> None:

@@ -2,8 +2,13 @@
 
 Bodies reach these functions after :func:`coinrelay_cryptocompare._client.check_error`
 has turned HTTP-200 error bodies into exceptions; each parser still checks the shape it
-reads and raises ``InvalidResponse`` naming the field. Numbers are JSON numbers (already
-``Decimal``), times are epoch **seconds**, hist rows are oldest first.
+reads and raises ``InvalidResponse`` naming the field; a well-formed body without the pair
+asked for raises ``NotFound``. Numbers are JSON numbers (already ``Decimal``), times are epoch
+**seconds**, hist rows are oldest first.
+
+Identity: ``/data/price`` is keyed by the quote (``{"USD": 1}``: the result's ``quote`` is the
+key read); ``pricemultifull`` by ``RAW.<fsym>.<tsym>`` and names ``FROMSYMBOL``/``TOSYMBOL``
+inside, which become the result's ``symbol`` and ``quote``; hist and news rows carry none.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from coinrelay.plugin import (
     Article,
     Candle,
     News,
+    NotFound,
     Price,
     Source,
     Volume,
@@ -27,6 +33,7 @@ from coinrelay.plugin import (
     from_s,
     integer,
     num,
+    parsing,
 )
 
 PROVIDER = "cryptocompare"
@@ -39,9 +46,13 @@ def _obj(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+@parsing(PROVIDER, "/data/price")
 def parse_price(body: Any, symbol: str, quote: str, tsym: str, source: Source) -> Price:
     """``/data/price?fsym=..&tsyms=<tsym>`` -> ``{"<tsym>": <number>}``."""
-    price = num(field(_obj(body, "body"), tsym, (int, Decimal), PROVIDER), tsym, PROVIDER)
+    obj = _obj(body, "body")
+    if tsym not in obj and all(isinstance(v, int | Decimal) for v in obj.values()):  # the shape, without tsym
+        raise NotFound(f"/data/price has no {tsym!r} price (keys: {', '.join(sorted(obj)[:5])})", provider=PROVIDER)
+    price = num(field(obj, tsym, (int, Decimal), PROVIDER), tsym, PROVIDER)
     if price <= 0:
         raise bad(PROVIDER, f"field {tsym!r} is {price}, not a positive price")
     return Price(
@@ -53,14 +64,24 @@ def parse_price(body: Any, symbol: str, quote: str, tsym: str, source: Source) -
     )
 
 
+@parsing(PROVIDER, "/data/pricemultifull")
 def parse_volume(body: Any, symbol: str, quote: str, fsym: str, tsym: str, source: Source) -> Volume:
-    """``/data/pricemultifull?fsyms=<fsym>&tsyms=<tsym>`` -> ``RAW.<fsym>.<tsym>``'s 24h figures."""
+    """``/data/pricemultifull?fsyms=<fsym>&tsyms=<tsym>`` -> ``RAW.<fsym>.<tsym>``'s 24h figures.
+
+    The pair's own ``FROMSYMBOL``/``TOSYMBOL`` (when present) are the result's identity.
+    """
     raw = field(_obj(body, "body"), "RAW", dict, PROVIDER)
+    if fsym not in raw or (isinstance(raw[fsym], dict) and tsym not in raw[fsym]):
+        raise NotFound(f"pricemultifull has no RAW.{fsym}.{tsym}", provider=PROVIDER)
     pair = field(field(raw, fsym, dict, PROVIDER, "RAW"), tsym, dict, PROVIDER, f"RAW.{fsym}")
     where = f"RAW.{fsym}.{tsym}"
+    got_from = pair.get("FROMSYMBOL", fsym)
+    got_to = pair.get("TOSYMBOL", tsym)
+    if not isinstance(got_from, str) or not isinstance(got_to, str):
+        raise bad(PROVIDER, f"{where}: FROMSYMBOL/TOSYMBOL are not strings")
     return Volume(
-        symbol=symbol,
-        quote=tsym,
+        symbol=symbol if got_from == fsym else got_from,
+        quote=got_to,
         requested_quote=quote if quote != tsym else None,
         base_volume=num(
             field(pair, "VOLUME24HOUR", (int, Decimal), PROVIDER, where), f"{where}.VOLUME24HOUR", PROVIDER
@@ -74,6 +95,7 @@ def parse_volume(body: Any, symbol: str, quote: str, fsym: str, tsym: str, sourc
     )
 
 
+@parsing(PROVIDER, "/data/v2/histo")
 def parse_histo(
     body: Any, symbol: str, quote: str, tsym: str, interval: str, limit: int, source: Source
 ) -> OHLCV | None:
@@ -129,6 +151,7 @@ def parse_histo(
     )
 
 
+@parsing(PROVIDER, "/data/v2/news")
 def parse_news(body: Any, symbol: str | None, limit: int, source: Source, category: str | None = None) -> News | None:
     """``/data/v2/news/?lang=EN`` -> up to ``limit`` articles, newest first.
 

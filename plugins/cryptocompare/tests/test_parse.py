@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from coinrelay.plugin import InvalidResponse, NotSupported, RateLimited, Source
+from coinrelay.plugin import InvalidResponse, NotFound, NotSupported, RateLimited, Source
+from coinrelay.testing import check_invariants
 from coinrelay_cryptocompare._client import check_error, retry_after
 from coinrelay_cryptocompare._parse import parse_histo, parse_news, parse_price, parse_volume
 
@@ -61,9 +62,17 @@ def test_volume_eur(load_fixture: Load) -> None:
     assert result.quote_volume == Decimal("532781290.02157354")
 
 
-def test_volume_missing_pair(load_fixture: Load) -> None:
-    with pytest.raises(InvalidResponse, match=re.escape("RAW.BTC.GBP")):
+def test_volume_missing_pair_is_not_found(load_fixture: Load) -> None:
+    with pytest.raises(NotFound, match=re.escape("RAW.BTC.GBP")):
         parse_volume(load_fixture("pricemultifull_recorded_2021.json"), "BTC", "GBP", "BTC", "GBP", SRC)
+
+
+def test_volume_reports_the_pair_the_body_names(load_fixture: Load) -> None:
+    body = load_fixture("pricemultifull_recorded_2021.json")
+    body["RAW"]["BTC"]["USD"]["FROMSYMBOL"] = "ETH"
+    volume = parse_volume(body, "BTC", "USD", "BTC", "USD", SRC)
+    assert (volume.symbol, volume.quote) == ("ETH", "USD")
+    assert "symbol 'ETH'" in (check_invariants("volume", {"symbol": "BTC", "quote": "USD"}, volume) or "")
 
 
 def test_volume_display_strings_are_not_read(load_fixture: Load) -> None:
