@@ -8,13 +8,12 @@ already (``parse_float=Decimal``), so no number goes through a binary float.
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from ._errors import InvalidResponse
+from ._redact import redact as redact  # the one secret scrubber; re-exported for plugins
 
 T = TypeVar("T")
 
@@ -121,18 +120,3 @@ def from_iso(value: Any, label: str, provider: str) -> datetime:
     if parsed.tzinfo is None:
         raise bad(provider, f"field {label!r} is {value!r}: no time zone")
     return parsed.astimezone(UTC)
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with each secret (plain or URL-encoded) replaced by ``***``.
-
-    The relay already does this to every provider error it records; a plugin calls it when it
-    builds a message from an upstream body that may echo the key back.
-    """
-    for secret in secrets:
-        if not secret:
-            continue
-        for form in (secret, urllib.parse.quote(secret, safe="")):
-            if form in text:
-                text = text.replace(form, "***")
-    return text
