@@ -351,7 +351,7 @@ def test_all_failed_exits_4_with_the_trail(env):
     ("toml", "key", "allowed"),
     [
         ("[cache]\nttll = 1\n", "cache.ttll", "max_stale"),
-        ("[relay]\ndeadline = -1\n", "relay.deadline", "gt 0"),
+        ("[relay]\ndeadline = -1\n", "relay.deadline", "> 0"),
         ("[state]\nbackend = 'etcd'\n", "state.backend", "'memory'"),
     ],
 )

@@ -18,6 +18,7 @@ from coinrelay._breaker import BreakerPolicy
 from coinrelay._config import BreakerSettings, ProviderSettings, Settings, load_settings
 from coinrelay.server import create_app
 
+from .support import price_provider
 from .test_cli import Env, env  # noqa: F401 - the CLI fixture: real entry points (alpha, beta, broken)
 
 
@@ -293,3 +294,13 @@ def test_a_provider_breaker_overrides_only_the_keys_it_sets(tmp_path: Path) -> N
         load_settings(write(tmp_path, "[providers.binance.breaker]\nwindw = 7\n"))
     assert info.value.key == "providers.binance.breaker.windw"
     assert info.value.suggestion == "window"
+
+
+def test_a_rate_limit_without_limit_names_the_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, '[providers.a]\nendpoints = ["http://127.0.0.1:9"]\n[providers.a.rate_limit]\nperiod = 1.0\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        Relay(load_settings(path), plugins=[("a", price_provider("a"))], load_entry_points=False)
+    assert info.value.file == str(path)  # was '<defaults>'
+    assert info.value.key == "providers.a.rate_limit.limit"

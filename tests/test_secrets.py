@@ -223,3 +223,19 @@ def test_config_refuses_a_short_plugin_credential(env: Env) -> None:  # noqa: F8
     assert result.exit_code != 0
     assert "providers.alpha.secret_token" in result.output
     assert "tok" not in result.output.replace("secret_token", "")
+
+
+def test_a_config_error_never_echoes_a_secret_value(tmp_path) -> None:
+    from coinrelay import ConfigError
+    from coinrelay._config import load_settings
+
+    path = tmp_path / "coinrelay.toml"
+    path.write_text("[providers.coingecko]\napi_key = 918273645\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.key == "providers.coingecko.api_key"
+    assert "918273645" not in str(info.value)
+    path.write_text('[providers.binance]\nendpoints = ["ftp://u:hunter2pass@mirror.test"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert "hunter2pass" not in str(info.value) and "ftp://u:***@mirror.test" in str(info.value)

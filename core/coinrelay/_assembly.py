@@ -83,7 +83,4 @@ def build_providers(
 
 def check_options(settings: Settings, name: str, info: ProviderInfo, psettings: ProviderSettings) -> None:
     """Refuse what ``[providers.<name>]`` gets wrong against the plugin (see :func:`check_provider_options`)."""
-    options = info.extra.get("options", ())
-    check_provider_options(
-        settings, name, info.credentials, options if isinstance(options, (list, tuple, set)) else ()
-    )
+    check_provider_options(settings, name, info)

@@ -13,10 +13,9 @@ Every error names the file, the key and what is allowed (:class:`~coinrelay._err
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -38,6 +37,7 @@ from ._categories import ALL, CATEGORIES
 from ._config_check import (
     CONFIG_ENV,
     LOAD_PLUGINS_ENV,
+    SECRET_NAME,
     EnvSource,
     bool_fields,
     check_chain,
@@ -52,6 +52,9 @@ from ._config_check import (
 )
 from ._errors import ConfigError
 from ._redact import MIN_SECRET, mask_url, mask_urls
+
+if TYPE_CHECKING:
+    from ._provider import ProviderInfo
 
 try:
     import tomllib
@@ -73,7 +76,6 @@ __all__ = [
 _Strict = ConfigDict(extra="forbid", allow_inf_nan=False)
 #: What a masked secret reads as.
 MASK = "**********"
-_SECRET_NAME = re.compile(r"key|secret|token|passw|passphrase", re.IGNORECASE)
 
 
 class _Section(BaseModel):
@@ -434,7 +436,7 @@ class Settings(BaseSettings):
         for name, section in data.get("providers", {}).items():
             secret = set(declared.get(name, ()))
             for key, value in section.items():
-                if value is not None and (key in secret or _SECRET_NAME.search(key)):
+                if value is not None and (key in secret or SECRET_NAME.search(key)):
                     section[key] = MASK
         masked: dict[str, Any] = _mask_urls_in(data)
         return masked
@@ -537,45 +539,49 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, use_file: bool 
     return settings
 
 
-def check_provider_options(
-    settings: Settings, name: str, credentials: Iterable[str], options: Iterable[str] = ()
-) -> None:
-    """``[providers.<name>]`` against what the plugin declares: called by the relay for each loaded provider.
+def check_provider_options(settings: Settings, name: str, info: ProviderInfo) -> None:
+    """``[providers.<name>]`` against what plugin ``name`` declares (``info``).
 
-    The core keys are :class:`ProviderSettings`' fields; a plugin adds its ``credentials``
-    (``ProviderInfo.credentials``) and its ``options`` (``ProviderInfo.extra["options"]``).
+    Called by the relay for each loaded provider, before its runtime is built. The core keys
+    are :class:`ProviderSettings`' fields; the plugin adds its ``credentials`` and its
+    ``extra["options"]``.
 
-    :raises ConfigError: an unknown key (with "did you mean"), or a credential shorter than
-        :data:`~coinrelay._redact.MIN_SECRET` characters.
+    :raises ConfigError: every problem found: an unknown key (with "did you mean"), a
+        credential shorter than :data:`~coinrelay._redact.MIN_SECRET` characters, a
+        ``rate_limit`` without ``limit`` for a plugin that declares no budget.
     """
+    options = info.extra.get("options", ())
+    secret_keys = set(info.credentials)
+    allowed = sorted(secret_keys | set(options if isinstance(options, (list, tuple, set, frozenset)) else ()))
+    keys = list(ProviderSettings.model_fields) + allowed
     psettings = settings.provider(name)
-    secret_keys = set(credentials)
-    allowed = secret_keys | set(options)
-    core = [k for k in ProviderSettings.model_fields]
     given = psettings.options()
-    problems = []
-    for key in sorted(set(given) - allowed):
-        problems.append(
-            ConfigError(
-                "unknown key",
-                file=settings.source_path,
-                env=env_origin(("providers", name, key)),
-                key=f"providers.{name}.{key}",
-                allowed=", ".join(core + sorted(allowed)),
-                suggestion=did_you_mean(key, core + sorted(allowed)),
-            )
-        )
+
+    def problem(key: str, message: str, **kw: Any) -> ConfigError:
+        where = ("providers", name, *key.split("."))
+        return ConfigError(message, file=settings.source_path, env=env_origin(where), key=".".join(where), **kw)
+
+    problems = [
+        problem(key, "unknown key", allowed=", ".join(keys), suggestion=did_you_mean(key, keys))
+        for key in sorted(set(given) - set(allowed))
+    ]
     for key in sorted(secret_keys & set(given)):
         value = given[key]
         if isinstance(value, str) and value and len(value) < MIN_SECRET:
             problems.append(
-                ConfigError(
+                problem(
+                    key,
                     f"a secret of {len(value)} character(s) is refused: give the whole key "
                     f"(at least {MIN_SECRET} characters)",
-                    file=settings.source_path,
-                    env=env_origin(("providers", name, key)),
-                    key=f"providers.{name}.{key}",
                 )
             )
+    over = psettings.rate_limit
+    if over is not None and over.limit is None and info.rate_limit is None:
+        problems.append(
+            problem(
+                "rate_limit.limit",
+                f"provider {name!r} declares no rate limit: set 'limit' (and 'period') to give it one",
+            )
+        )
     if problems:
         raise combined(problems)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
 import types
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
@@ -45,6 +46,9 @@ LOAD_PLUGINS_ENV = "COINRELAY_LOAD_PLUGINS"
 #: ``COINRELAY_*`` variables that are not settings (never reported as unknown).
 OTHER_ENV = frozenset({CONFIG_ENV, LOAD_PLUGINS_ENV, "COINRELAY_DEBUG"})
 
+#: Key names that hold secrets (their values are never shown).
+SECRET_NAME = re.compile(r"key|secret|token|passw|passphrase", re.IGNORECASE)
+
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -64,6 +68,7 @@ ALLOWED_HINTS: dict[str, str] = {
     "model_type": "a table",
     "model_attributes_type": "a table",
 }
+_BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 #: The allowed value of one member of a union, by the tag pydantic puts in the error location.
 _TAG_HINTS: dict[str, str] = {
     "str": "a string",
@@ -333,13 +338,25 @@ def _problem(path: str, errs: list[Mapping[str, Any]], model: type[BaseModel], f
             hints.append(hint)
     allowed = " or ".join(hints) or None
     msg = str(err.get("msg", "invalid value"))
-    if etype == "finite_number":
-        msg = f"{err.get('input')!r} is not a finite number"
-    if len(errs) > 1:
-        msg = "not a valid value"
+    if allowed is not None:  # pydantic's words name Python types ("instance of ProviderSettings")
+        secret = any(isinstance(p, str) and SECRET_NAME.search(p) for p in loc)
+        msg = "got a value of the wrong type (not shown: a secret)" if secret else f"got {_described(err.get('input'))}"
     elif etype == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return ConfigError(msg, allowed=allowed, **where)
+
+
+def _described(value: Any) -> str:
+    """A config value in TOML words; a short string is quoted (a long one may be a secret)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 20 else f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return "a list"
+    return "a table" if isinstance(value, Mapping) else type(value).__name__
 
 
 def _hint(err: Mapping[str, Any]) -> str | None:
@@ -349,7 +366,7 @@ def _hint(err: Mapping[str, Any]) -> str | None:
         return str(ctx.get("expected"))
     if etype in ALLOWED_HINTS:
         return ALLOWED_HINTS[etype]
-    bounds = [f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")]
+    bounds = [f"{_BOUNDS[k]} {v}" for k, v in ctx.items() if k in _BOUNDS]
     return ", ".join(bounds) or None
 
 
