@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import types
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -63,6 +64,17 @@ def test_redact_masks_the_key_and_any_cut_off_piece_of_it(text: str) -> None:
     out = redact(text, [KEY])
     assert_no_piece(out)
     assert "***" in out
+
+
+@pytest.mark.parametrize("key", [KEY, "sk_live_0123456789abcdefXYZ", "a/b+c=d&e f-1234", "abcdefgh"])
+def test_wherever_a_body_is_cut_no_piece_of_the_key_survives(key: str) -> None:
+    """Every cut of a body echoing the key, from either side: the piece left is masked."""
+    body = f'{{"error": "invalid key", "got": "{key}", "hint": "see docs"}}'
+    for form in (key, urllib.parse.quote(key, safe="")):
+        full = body.replace(key, form)
+        for cut in range(len(full) + 1):
+            for text in (full[:cut], full[cut:], repr(full[:cut])):
+                assert_no_piece(redact(text, [key]), form)
 
 
 def test_redact_masks_the_url_encoded_form() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,7 @@ class Response:
         url: str,
         endpoint: str,
         provider: str,
-        secrets: Iterable[str] = (),
+        secrets: Collection[str] = (),
     ) -> None:
         self.status_code = status_code
         self.headers = headers
@@ -46,7 +46,7 @@ class Response:
         self.url = url
         self.endpoint = endpoint
         self.provider = provider
-        self.secrets: tuple[str, ...] = tuple(secrets)
+        self.secrets = secrets
 
     @property
     def text(self) -> str:
