@@ -48,10 +48,11 @@ from ._config_check import (
     did_you_mean,
     disabled_in_chains,
     env_origin,
+    short_secret,
     unknown_env,
 )
 from ._errors import ConfigError
-from ._redact import MIN_SECRET, mask_url, mask_urls
+from ._redact import mask_url, mask_urls
 
 if TYPE_CHECKING:
     from ._provider import ProviderInfo
@@ -567,14 +568,9 @@ def check_provider_options(settings: Settings, name: str, info: ProviderInfo) ->
     ]
     for key in sorted(secret_keys & set(given)):
         value = given[key]
-        if isinstance(value, str) and value and len(value) < MIN_SECRET:
-            problems.append(
-                problem(
-                    key,
-                    f"a secret of {len(value)} character(s) is refused: give the whole key "
-                    f"(at least {MIN_SECRET} characters)",
-                )
-            )
+        why = short_secret(value) if isinstance(value, str) and value else None
+        if why is not None:
+            problems.append(problem(key, why))
     over = psettings.rate_limit
     if over is not None and over.limit is None and info.rate_limit is None:
         problems.append(

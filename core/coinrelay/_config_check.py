@@ -96,15 +96,21 @@ def bool_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, f in model.model_fields.items() if _is_bool(f.annotation))
 
 
+def short_secret(secret: str) -> str | None:
+    """Why ``secret`` is refused (shorter than :data:`~coinrelay._redact.MIN_SECRET` characters), else ``None``."""
+    if len(secret) >= MIN_SECRET:
+        return None
+    return (
+        f"a secret of {len(secret)} character(s) is refused: give the whole key (at least {MIN_SECRET} "
+        "characters); a value this short cannot be masked in messages without mangling ordinary words"
+    )
+
+
 def check_secret_length(secret: str) -> None:
-    """Refuse a secret shorter than :data:`~coinrelay._redact.MIN_SECRET` characters."""
-    if len(secret) < MIN_SECRET:
-        raise PydanticCustomError(
-            "secret_too_short",
-            "a secret of {n} character(s) is refused: give the whole key (at least {min} characters); "
-            "a value this short cannot be masked in messages without mangling ordinary words",
-            {"n": len(secret), "min": MIN_SECRET},
-        )
+    """Refuse a secret shorter than :data:`~coinrelay._redact.MIN_SECRET` characters (a model validator)."""
+    why = short_secret(secret)
+    if why is not None:
+        raise PydanticCustomError("secret_too_short", "{why}", {"why": why})
 
 
 # -- chains --------------------------------------------------------------------------------------

@@ -66,14 +66,6 @@ def mask_urls(text: str) -> str:
     return _URL_CREDENTIALS.sub(lambda m: m["head"] + MASK, text)
 
 
-def url_password(url: str) -> str | None:
-    """The password of ``url``'s ``user:password@`` part, or ``None``."""
-    try:
-        return urllib.parse.urlsplit(url).password
-    except ValueError:
-        return None
-
-
 def _may_hold(text: str, secret: str) -> bool:
     """Whether ``text`` can hold ``secret`` or a piece of it (cheap: the regex runs only then).
 
