@@ -111,6 +111,14 @@ def test_booleans_are_strict(tmp_path: Path, value: str) -> None:
     assert err.allowed == "true or false"
 
 
+def test_hedging_switches_are_strict_booleans_too(tmp_path: Path, monkeypatch) -> None:
+    err = refused(tmp_path, '[hedging]\nprice = "yes"\n')
+    assert err.key == "hedging.price"
+    assert "got 'yes' (allowed: true or false)" in str(err)
+    monkeypatch.setenv("COINRELAY_HEDGING__OHLCV", "true")  # the environment's text still works
+    assert load_settings(write(tmp_path, "[hedging]\nprice = true\n")).hedging.categories() == {"price", "ohlcv"}
+
+
 def test_strict_booleans_hold_in_python_too() -> None:
     with pytest.raises(ValueError, match="expected true or false"):
         ProviderSettings(enabled="no")  # type: ignore[arg-type]

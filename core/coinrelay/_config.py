@@ -48,6 +48,7 @@ from ._config_check import (
     did_you_mean,
     disabled_in_chains,
     env_origin,
+    extras_are_bools,
     short_secret,
     unknown_env,
 )
@@ -96,6 +97,18 @@ class _Section(BaseModel):
         if info.field_name in bool_fields(cls) and value is not None and not isinstance(value, bool):
             raise PydanticCustomError("bool_type", "expected true or false, got {got}", {"got": repr(value)})
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_bool_extras(cls, data: Any) -> Any:
+        """Extra keys declared as booleans (``[hedging]``'s per-category switches) are strict too."""
+        if isinstance(data, dict) and extras_are_bools(cls):
+            for key, value in data.items():
+                if key not in cls.model_fields and not isinstance(value, bool):
+                    raise PydanticCustomError(
+                        "bool_type", "expected true or false, got {got}", {"got": repr(value), "where": str(key)}
+                    )
+        return data
 
 
 class BreakerSettings(_Section, BreakerPolicy):

@@ -27,7 +27,7 @@ import os
 import re
 import types
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
@@ -106,6 +106,16 @@ def short_secret(secret: str) -> str | None:
     )
 
 
+@functools.cache
+def extras_are_bools(model: type[BaseModel]) -> bool:
+    """Whether ``model``'s extra keys are declared booleans (``__pydantic_extra__: dict[str, bool]``)."""
+    try:
+        extra = get_type_hints(model).get("__pydantic_extra__")
+    except (NameError, TypeError):  # pragma: no cover - an annotation that cannot be resolved
+        return False
+    return get_origin(extra) is dict and _is_bool(get_args(extra)[1])
+
+
 def check_secret_length(secret: str) -> None:
     """Refuse a secret shorter than :data:`~coinrelay._redact.MIN_SECRET` characters (a model validator)."""
     why = short_secret(secret)
@@ -166,8 +176,9 @@ class EnvSource(EnvSettingsSource):
 
 def _env_bools(model: type[BaseModel], data: dict[str, Any]) -> None:
     flags = bool_fields(model)
+    extras = extras_are_bools(model)
     for key, value in data.items():
-        if key in flags and isinstance(value, str):
+        if (key in flags or (extras and key not in model.model_fields)) and isinstance(value, str):
             low = value.strip().lower()
             if low in _TRUE or low in _FALSE:
                 data[key] = low in _TRUE
@@ -346,7 +357,8 @@ def _problem(path: str, errs: list[Mapping[str, Any]], model: type[BaseModel], f
     msg = str(err.get("msg", "invalid value"))
     if allowed is not None:  # pydantic's words name Python types ("instance of ProviderSettings")
         secret = any(isinstance(p, str) and SECRET_NAME.search(p) for p in loc)
-        msg = "got a value of the wrong type (not shown: a secret)" if secret else f"got {_described(err.get('input'))}"
+        got = ctx.get("got") or _described(err.get("input"))  # "got": the value a model-level check refused
+        msg = "got a value of the wrong type (not shown: a secret)" if secret else f"got {got}"
     elif etype == "value_error" and msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return ConfigError(msg, allowed=allowed, **where)
