@@ -45,12 +45,9 @@ pytestmark = pytest.mark.redis
 
 _prefixes = itertools.count()
 T0 = 1_700_000_000.0  # 20 s into a 60 s window (1_700_000_000 % 60 == 20)
-#: Redis timeout (seconds) for tests of what is shared, where falling back to local state would be a flake.
+#: Redis timeout (seconds) of every test state and replica: the tests are about what is shared, and a
+#: loaded 2-core machine must not make a command time out into the local fallback (a flake).
 LOADED = 5.0
-
-
-def rl(aligned: bool) -> dict[str, Any]:
-    return {"limit": 10, "period": 60.0, "aligned": aligned}
 
 
 def new_prefix() -> str:
@@ -59,7 +56,12 @@ def new_prefix() -> str:
 
 @pytest.fixture
 async def make_state(redis_server: RedisServer) -> AsyncIterator[Callable[..., RedisState]]:
-    """States on the session's Redis; each test gets its own prefix."""
+    """States on the session's Redis; each test gets its own prefix.
+
+    Commands may take :data:`LOADED` seconds before a state falls back to local state: these
+    tests are about what is shared, and a loaded machine must not turn them into fallback tests
+    (the outage tests reach a dead port or a stopped server, which fails at once).
+    """
     made: list[RedisState] = []
     prefix = new_prefix()
 
@@ -68,7 +70,7 @@ async def make_state(redis_server: RedisServer) -> AsyncIterator[Callable[..., R
             StateSettings(backend="redis", url=url or redis_server.url, prefix=prefix),
             clock,
             max_cache_entries=100,
-            **kw,
+            **{"socket_timeout": LOADED, **kw},
         )
         made.append(st)
         return st
@@ -161,8 +163,7 @@ async def test_usage_header_raises_the_shared_count_and_never_lowers_it(make_sta
 @pytest.mark.parametrize("aligned", [True, False])
 async def test_concurrent_spends_from_two_replicas_never_exceed_the_budget(make_state, aligned: bool) -> None:
     clock = FakeClock(T0)
-    # the budget's atomicity is under test, not the fallback: a loaded machine must not time out to local
-    a, b = make_state(clock, socket_timeout=LOADED), make_state(clock, socket_timeout=LOADED)
+    a, b = make_state(clock), make_state(clock)
     rl = RateLimit(limit=25, period=60.0, aligned=aligned)
     waits = await asyncio.gather(*(s.spend("d", 1, rl) for s in [a, b] * 30))
     assert sum(1 for w in waits if w == 0.0) == 25
@@ -485,7 +486,7 @@ def cluster(redis_server: RedisServer, price_upstream: FakeUpstream) -> Iterator
 
     def start(n: int, *, url: str | None = None, **config: Any) -> list[Replica]:
         base = {
-            "redis": url or redis_server.url,
+            "redis": url or f"{redis_server.url}?socket_timeout={LOADED}",
             "prefix": new_prefix(),
             "upstream": price_upstream.url,
             "clock": T0,
@@ -545,11 +546,8 @@ def test_half_open_probe_is_taken_by_one_replica_only(cluster, price_upstream) -
 
 
 @pytest.mark.parametrize("aligned", [True, False])
-def test_budget_is_one_budget_across_four_replicas_under_a_burst(
-    cluster, price_upstream, redis_server: RedisServer, aligned: bool
-) -> None:
-    # one budget across replicas is under test, not the fallback: no timing out to local state under load
-    replicas = cluster(4, url=f"{redis_server.url}?socket_timeout={LOADED}", rate_limit=rl(aligned))
+def test_budget_is_one_budget_across_four_replicas_under_a_burst(cluster, price_upstream, aligned: bool) -> None:
+    replicas = cluster(4, rate_limit={"limit": 10, "period": 60.0, "aligned": aligned})
     symbols = ["BTC", "ETH", "SOL", "ADA", "XRP", "DOT", "LTC", "BNB"]
     answers = all_ask(replicas, "burst", symbols=symbols)
     granted = sum(1 for a in answers for x in a["results"] if x["ok"])
@@ -600,7 +598,7 @@ def test_value_cached_by_one_replica_is_served_stale_by_another(cluster, price_u
 def test_redis_killed_mid_run_replicas_answer_locally_then_share_again(cluster, price_upstream) -> None:
     server = RedisServer().start()
     try:
-        a, b = cluster(2, url=server.url)
+        a, b = cluster(2, url=f"{server.url}?socket_timeout={LOADED}")  # killed: it fails at once
         assert a.ask("price", symbol="BTC")["ok"]
         server.stop()
         started = time.monotonic()
