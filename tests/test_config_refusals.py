@@ -76,7 +76,7 @@ def test_an_empty_chain_is_refused(tmp_path: Path) -> None:
 def test_a_provider_named_twice_in_a_chain_is_refused(tmp_path: Path, chain: str, key: str) -> None:
     err = refused(tmp_path, f"[chains]\nprice = {chain}\n")
     assert err.key == key
-    assert "names 'binance' again (already at price[0])" in str(err)
+    assert "names 'binance' twice (first at [0])" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +92,11 @@ def test_nested_list_mistakes_name_a_human_key(tmp_path: Path, chain: str, key: 
     assert err.key == key
     assert expected in str(err)
     assert ".str" not in str(err) and "list[str]" not in str(err)
+
+
+def test_every_bad_chain_is_reported_at_once(tmp_path: Path) -> None:
+    err = refused(tmp_path, '[chains]\nohlcv = []\nvolume = [1]\norderbook = ["binance", ["binance"]]\n')
+    assert [err.key, *(m.key for m in err.more)] == ["chains.ohlcv", "chains.volume[0]", "chains.orderbook[1][0]"]
 
 
 def test_a_union_mistake_says_what_each_member_allows(tmp_path: Path) -> None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -348,6 +349,8 @@ class PluginSettings(_Section):
 
 
 Tier = str | list[str]
+#: One category's chain; its shape is checked per category, so every bad chain is reported at once.
+Chain = Annotated[list[Tier], BeforeValidator(check_chain)]
 
 
 class Settings(BaseSettings):
@@ -359,7 +362,7 @@ class Settings(BaseSettings):
 
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
-    chains: dict[str, list[Tier]] = Field(default_factory=dict)
+    chains: dict[str, Chain] = Field(default_factory=dict)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     relay: RelaySettings = Field(default_factory=RelaySettings)
     hedging: HedgingSettings = Field(default_factory=HedgingSettings)
@@ -388,14 +391,6 @@ class Settings(BaseSettings):
             for tier in tiers:
                 if isinstance(tier, list) and not tier:
                     raise ValueError(f"{category}: an empty tier []")
-        return value
-
-    @field_validator("chains", mode="before")
-    @classmethod
-    def _chain_entries(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            for category, tiers in value.items():
-                check_chain(str(category), tiers)
         return value
 
     @classmethod

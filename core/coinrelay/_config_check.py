@@ -126,17 +126,17 @@ def check_secret_length(secret: str) -> None:
 # -- chains --------------------------------------------------------------------------------------
 
 
-def check_chain(category: str, tiers: Any) -> None:
-    """A chain's shape: a non-empty list of provider names or tiers (lists of names), each name once.
+def check_chain(tiers: Any) -> Any:
+    """One chain's shape: a non-empty list of provider names or tiers (lists of names), each name once.
 
-    :raises PydanticCustomError: ``chain`` errors whose ``where`` context is the position
-        (``price[1][0]``), so the message names the exact entry.
+    :raises PydanticCustomError: a ``chain`` error whose ``where`` context is the position in the
+        chain (``[1][0]``), so the message names the exact entry.
     """
     if not isinstance(tiers, list):
-        return  # pydantic says "a list"
+        return tiers  # pydantic says "a list"
     if not tiers:
         _chain_error(
-            category,
+            "",
             "an empty chain serves nothing; leave the category out of [chains] to use every provider "
             "that serves it (by priority), or name the providers",
         )
@@ -144,17 +144,17 @@ def check_chain(category: str, tiers: Any) -> None:
     for i, entry in enumerate(tiers):
         names = entry if isinstance(entry, list) else [entry]
         if isinstance(entry, list) and not entry:
-            _chain_error(f"{category}[{i}]", "an empty tier [] (a tier lists one or more provider names)")
+            _chain_error(f"[{i}]", "an empty tier [] (a tier lists one or more provider names)")
         for j, name in enumerate(names):
-            where = f"{category}[{i}][{j}]" if isinstance(entry, list) else f"{category}[{i}]"
+            where = f"[{i}][{j}]" if isinstance(entry, list) else f"[{i}]"
             if not isinstance(name, str) or not name:
                 what = "a list of names" if isinstance(entry, list) else "a provider name or a tier (a list of names)"
                 _chain_error(where, f"{name!r} is not a provider name; expected {what}")
             if name in seen:
-                _chain_error(
-                    where, f"names {name!r} again (already at {seen[name]}); a provider appears once in a chain"
-                )
+                first = seen[name]
+                _chain_error(where, f"names {name!r} twice (first at {first}); a provider appears once in a chain")
             seen[name] = where
+    return tiers
 
 
 def _chain_error(where: str, message: str) -> None:
@@ -276,14 +276,16 @@ def _is_tag(part: Any) -> bool:
 
 
 def key_path(loc: Iterable[Any], where: str | None = None) -> str:
-    """A human key path: ``chains.price[0]`` from ``('chains', 'price', 0, 'str')``."""
+    """A human key path: ``chains.price[0]`` from ``('chains', 'price', 0, 'str')``.
+
+    ``where`` (a check's own context) goes below the location: ``[1][0]`` (a position) or
+    ``url`` (a sibling key the check is about).
+    """
     out = ""
-    parts = [p for p in loc if not _is_tag(p)]
-    if where is not None and parts:
-        parts = parts[:-1] if str(parts[-1]) == where.split("[", 1)[0] else parts
-        parts.append(where)
-    for part in parts:
+    for part in (p for p in loc if not _is_tag(p)):
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    if where:
+        out += where if where.startswith("[") or not out else f".{where}"
     return out
 
 
@@ -334,7 +336,8 @@ def _problem(path: str, errs: list[Mapping[str, Any]], model: type[BaseModel], f
     loc = tuple(err.get("loc", ()))
     ctx = err.get("ctx") or {}
     where_ctx, because = ctx.get("where"), ctx.get("because")  # the key at fault; a sibling that made it so
-    env = env_origin(loc + ((str(where_ctx).split("[", 1)[0],) if where_ctx else ()))
+    sibling = str(where_ctx) if where_ctx and not str(where_ctx).startswith("[") else None
+    env = env_origin(loc + ((sibling,) if sibling else ()))
     if env is None and because:
         env = env_origin((*loc, str(because)))
     where: dict[str, Any] = {"file": None if env else file, "env": env, "key": path or None}
