@@ -21,10 +21,12 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from coinrelay import AllProvidersFailed, Relay
 from coinrelay._breaker import CLOSED, HALF_OPEN, OPEN, BreakerPolicy
 from coinrelay._clock import FakeClock
-from coinrelay._config import StateSettings
+from coinrelay._config import BreakerSettings, ProviderSettings, Settings, StateSettings
 from coinrelay._models import Price, Source
 from coinrelay._provider import RateLimit
 from coinrelay._ratelimit import slack
@@ -34,6 +36,7 @@ from coinrelay.testing import FakeUpstream, Fault, Reply
 
 from . import redis_support
 from .redis_support import RedisServer, Replica, all_ask, free_port
+from .support import price_provider
 
 #: the session-scoped redis-server fixture, registered for this module
 redis_server = redis_support.redis_server
@@ -42,6 +45,9 @@ pytestmark = pytest.mark.redis
 
 _prefixes = itertools.count()
 T0 = 1_700_000_000.0  # 20 s into a 60 s window (1_700_000_000 % 60 == 20)
+#: Redis timeout (seconds) of every test state and replica: the tests are about what is shared, and a
+#: loaded 2-core machine must not make a command time out into the local fallback (a flake).
+LOADED = 5.0
 
 
 def new_prefix() -> str:
@@ -50,7 +56,12 @@ def new_prefix() -> str:
 
 @pytest.fixture
 async def make_state(redis_server: RedisServer) -> AsyncIterator[Callable[..., RedisState]]:
-    """States on the session's Redis; each test gets its own prefix."""
+    """States on the session's Redis; each test gets its own prefix.
+
+    Commands may take :data:`LOADED` seconds before a state falls back to local state: these
+    tests are about what is shared, and a loaded machine must not turn them into fallback tests
+    (the outage tests reach a dead port or a stopped server, which fails at once).
+    """
     made: list[RedisState] = []
     prefix = new_prefix()
 
@@ -59,7 +70,7 @@ async def make_state(redis_server: RedisServer) -> AsyncIterator[Callable[..., R
             StateSettings(backend="redis", url=url or redis_server.url, prefix=prefix),
             clock,
             max_cache_entries=100,
-            **kw,
+            **{"socket_timeout": LOADED, **kw},
         )
         made.append(st)
         return st
@@ -358,12 +369,104 @@ async def test_during_an_outage_each_replica_keeps_to_its_share_of_the_budget(ma
         server.close()
 
 
+async def test_a_command_stuck_across_the_return_belongs_to_the_outage_already_counted(make_state) -> None:
+    """Redis goes away and comes back while a command is still stuck on it: one outage, not two."""
+    server = RedisServer().start()
+    try:
+        st = make_state(FakeClock(T0), url=server.url, retry_interval=0.0, socket_timeout=5.0)
+        await st.flush(force=True)
+        started, release = asyncio.Event(), asyncio.Event()
+
+        async def stuck() -> None:  # a command on a connection that dies with the old server
+            started.set()
+            await release.wait()
+            raise RedisConnectionError("Connection closed by server.")
+
+        async def local() -> None:
+            return None
+
+        task = asyncio.create_task(st._shared(stuck, local))
+        await started.wait()
+        server.stop()
+        await st.flush(force=True)
+        assert (st.status()["connected"], st.status()["outages"]) == (False, 1)
+        server.start()
+        await st.flush(force=True)  # retry_interval 0: back at once
+        assert st.status()["connected"] is True
+        release.set()
+        await task
+        status = st.status()
+        assert (status["connected"], status["outages"]) == (True, 1)
+        assert status["errors"] >= 2  # the stuck command's failure still counts as an error
+    finally:
+        server.close()
+
+
+async def test_a_report_refreshes_every_breaker_from_redis(make_state) -> None:
+    """A replica that served no call since another opened a breaker reports it open."""
+    clock = FakeClock(T0)
+    a, b = make_state(clock), make_state(clock)
+    policy = BreakerPolicy(failure_threshold=1, recovery_timeout=30.0, jitter=0.0)
+    heard: list[tuple[str, str]] = []
+    br_a, ep_a = a.breaker("p", policy), a.breaker("p@http://m1", policy)
+    br_b = b.breaker("p", policy, lambda old, new, rec: heard.append((old, new)))
+    ep_b = b.breaker("p@http://m1", policy)
+    ep_a.record_failure("HTTP 503")
+    br_a.record_failure("HTTP 503")
+    await a.flush()
+    await b.flush(force=True)  # what relay.health() does; no sync_breaker, no call
+    assert (br_b.state, ep_b.state) == (OPEN, OPEN)
+    assert heard == [(CLOSED, OPEN)]
+    clock.advance(30)  # a's probe succeeds: a closes it again
+    assert br_a.allow()
+    br_a.record_success()
+    await a.flush()
+    await b.flush(force=True)
+    assert br_b.state == CLOSED
+
+
+async def test_relay_health_on_an_idle_replica_shows_a_breaker_another_opened(
+    redis_server: RedisServer, upstream_factory: Callable[[], FakeUpstream]
+) -> None:
+    up = upstream_factory()
+    up.route("/price", Reply.json({"error": "down"}, status=503))
+    prefix = new_prefix()
+    clock = FakeClock(T0)
+
+    def replica() -> Relay:
+        settings = Settings(
+            providers={"fake": ProviderSettings(endpoints=[up.url], timeout=2.0)},
+            chains={"price": ["fake"]},
+            breaker=BreakerSettings(failure_threshold=1, recovery_timeout=60.0, jitter=0.0),
+            state=StateSettings(backend="redis", url=redis_server.url, prefix=prefix),
+        )
+        settings.cache.enabled = False
+        return Relay(settings, plugins=[("fake", price_provider("fake"))], load_entry_points=False, clock=clock)
+
+    async with replica() as a, replica() as b:
+        assert (await b.health())["providers"]["fake"]["breaker"]["state"] == CLOSED
+        with pytest.raises(AllProvidersFailed):
+            await a.price("BTC")
+        assert (await a.health())["providers"]["fake"]["breaker"]["state"] == OPEN
+        seen = (await b.health())["providers"]["fake"]
+        assert seen["breaker"]["state"] == OPEN
+        assert seen["available"] is False
+        assert up.count("/price") == 1  # b learnt it from Redis, not from the upstream
+
+
 def test_password_in_the_url_never_reaches_status() -> None:
     st = RedisState(
         StateSettings(backend="redis", url="redis://user:s3cret@127.0.0.1:1/0"), FakeClock(), max_cache_entries=10
     )
     assert "s3cret" not in str(st.status())
     assert st.status()["url"] == "redis://user:***@127.0.0.1:1/0"
+
+
+def test_the_urls_socket_timeout_bounds_the_whole_guard() -> None:
+    url = "redis://127.0.0.1:1/0?socket_timeout=2.5"
+    assert RedisState(StateSettings(backend="redis", url=url), FakeClock(), max_cache_entries=1).socket_timeout == 2.5
+    plain = RedisState(StateSettings(backend="redis", url="redis://127.0.0.1:1/0"), FakeClock(), max_cache_entries=1)
+    assert plain.socket_timeout == 0.25
 
 
 # -- several relay processes ----------------------------------------------------------------------------
@@ -383,7 +486,7 @@ def cluster(redis_server: RedisServer, price_upstream: FakeUpstream) -> Iterator
 
     def start(n: int, *, url: str | None = None, **config: Any) -> list[Replica]:
         base = {
-            "redis": url or redis_server.url,
+            "redis": url or f"{redis_server.url}?socket_timeout={LOADED}",
             "prefix": new_prefix(),
             "upstream": price_upstream.url,
             "clock": T0,
@@ -495,7 +598,7 @@ def test_value_cached_by_one_replica_is_served_stale_by_another(cluster, price_u
 def test_redis_killed_mid_run_replicas_answer_locally_then_share_again(cluster, price_upstream) -> None:
     server = RedisServer().start()
     try:
-        a, b = cluster(2, url=server.url)
+        a, b = cluster(2, url=f"{server.url}?socket_timeout={LOADED}")  # killed: it fails at once
         assert a.ask("price", symbol="BTC")["ok"]
         server.stop()
         started = time.monotonic()
@@ -524,6 +627,7 @@ def test_redis_killed_mid_run_replicas_answer_locally_then_share_again(cluster, 
         answer = b.ask("price", symbol="BTC")
         assert answer["ok"] is False and "paused until" in outcomes(answer)[0][1]
         assert price_upstream.count("/price") == 0
+        assert [r.ask("status")["outages"] for r in (a, b)] == [1, 1]  # one outage per outage
         logs = a.log()
         assert logs.count("unreachable") == 1, logs
         assert "reachable again" in logs

@@ -67,12 +67,12 @@ def test_every_sandboxed_provider_plugin_is_installed(box: Sandbox) -> None:
 
 def test_apply_points_at_loopback_and_never_carries_a_real_key(box: Sandbox) -> None:
     settings = load_settings(use_file=False)
-    settings.providers["coingecko"] = ProviderSettings(api_key=SecretStr("REAL-KEY"), plan="demo", timeout=2.0)
+    settings.providers["coingecko"] = ProviderSettings(api_key=SecretStr("REAL-KEY-123"), plan="demo", timeout=2.0)
     out = box.apply(settings)
     assert out.provider("coincap").api_key is not None
-    assert out.provider("coincap").api_key.get_secret_value() == "sandbox"
+    assert out.provider("coincap").api_key.get_secret_value() == "sandbox-dummy-key"
     cg = out.provider("coingecko")
-    assert cg.api_key is not None and cg.api_key.get_secret_value() == "sandbox"
+    assert cg.api_key is not None and cg.api_key.get_secret_value() == "sandbox-dummy-key"
     assert cg.options() == {"plan": "demo"} and cg.timeout == 2.0  # the user's other settings stay
     assert cg.endpoints == [box.upstreams["coingecko"][0].url + "/api/v3"]
     assert out.plugins.load == [*UPSTREAMS, "technical", "forecast"]  # nothing else can reach the network

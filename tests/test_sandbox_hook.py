@@ -83,7 +83,7 @@ def test_mirrors_prefix_and_the_429_body_come_from_the_offer() -> None:
 
 def test_credentials_are_dummies_and_a_real_one_never_reaches_the_upstream() -> None:
     plugins = [
-        ("keyed", Plugin("keyed", lambda: offer(credentials={"token": "dummy"}), credentials=("api_key", "token"))),
+        ("keyed", Plugin("keyed", lambda: offer(credentials={"token": "dummy-tok"}), credentials=("api_key", "token"))),
         ("free", Plugin("free", offer, credentials=("api_key", "secret"))),
     ]
     settings = Settings(
@@ -95,10 +95,10 @@ def test_credentials_are_dummies_and_a_real_one_never_reaches_the_upstream() -> 
     with Sandbox(plugins=plugins, load_entry_points=False) as box:
         out = box.apply(settings)
     keyed, free = out.provider("keyed"), out.provider("free")
-    assert keyed.api_key is not None and keyed.api_key.get_secret_value() == "sandbox"
-    assert keyed.options() == {"token": "dummy", "region": "eu"} and keyed.timeout == 2.0
+    assert keyed.api_key is not None and keyed.api_key.get_secret_value() == "sandbox-dummy-key"
+    assert keyed.options() == {"token": "dummy-tok", "region": "eu"} and keyed.timeout == 2.0
     assert free.api_key is None  # none configured, none needed
-    assert free.options() == {"secret": "sandbox"}
+    assert free.options() == {"secret": "sandbox-dummy-key"}
     assert "REAL" not in out.model_dump_json()
 
 

@@ -365,7 +365,8 @@ async def test_readyz_is_503_while_a_category_has_no_usable_provider(ups) -> Non
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["ready"] is True
-        assert ready.json()["categories"]["price"] == {"chain": ["beta"], "usable": ["beta"]}
+        price = ready.json()["categories"]["price"]
+        assert price == {"chain": ["beta"], "usable": ["beta"], "unusable": {}, "reason": None}
         ups["beta"].down()
         for sym in ("BTC", "ETH"):  # failure_threshold = 2 opens beta's breaker
             assert (await client.get(f"/api/v1/price?symbol={sym}")).status_code == 503
@@ -377,7 +378,10 @@ async def test_readyz_is_503_while_a_category_has_no_usable_provider(ups) -> Non
     body = down.json()
     assert body["ready"] is False
     assert body["unavailable_categories"] == ["price"]
-    assert body["categories"]["price"] == {"chain": ["beta"], "usable": []}
+    assert body["categories"]["price"]["chain"] == ["beta"]
+    assert body["categories"]["price"]["usable"] == []
+    assert body["categories"]["price"]["unusable"]["beta"].startswith("breaker open until ")
+    assert body["categories"]["price"]["reason"].startswith("no usable provider: beta: breaker open until ")
     assert again.status_code == 200
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ._config import ProviderSettings, Settings
+from ._config import ProviderSettings, Settings, check_provider_options
 from ._errors import ConfigError
 from ._plugins import PluginStatus, load_providers
 from ._provider import ProviderInfo
@@ -82,16 +82,5 @@ def build_providers(
 
 
 def check_options(settings: Settings, name: str, info: ProviderInfo, psettings: ProviderSettings) -> None:
-    """Refuse keys of ``[providers.<name>]`` that are neither core keys nor the plugin's own options."""
-    options: Any = info.extra.get("options", ())
-    allowed = set(info.credentials) | (set(options) if isinstance(options, (list, tuple, set)) else set())
-    unknown = sorted(set(psettings.options()) - allowed)
-    if unknown:
-        core = ", ".join(k for k in ProviderSettings.model_fields)
-        extra = ", ".join(sorted(allowed))
-        raise ConfigError(
-            "unknown key",
-            file=settings.source_path,
-            key=f"providers.{name}.{unknown[0]}",
-            allowed=core + (f", {extra}" if extra else ""),
-        )
+    """Refuse what ``[providers.<name>]`` gets wrong against the plugin (see :func:`check_provider_options`)."""
+    check_provider_options(settings, name, info)

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from ._clock import SYSTEM_CLOCK, Clock
 
 CLOSED = "closed"
@@ -24,30 +26,34 @@ OPEN = "open"
 HALF_OPEN = "half_open"
 
 
-@dataclass(frozen=True, slots=True)
-class BreakerPolicy:
-    """Breaker settings (the ``[breaker]`` config table).
+class BreakerPolicy(BaseModel):
+    """How a breaker opens and recovers: declared once, here.
 
-    :param failure_threshold: consecutive failures that open the breaker.
-    :param recovery_timeout: seconds before the first half-open probe.
-    :param max_recovery_timeout: cap of the exponential backoff, in seconds.
-    :param backoff_multiplier: factor applied to the recovery timeout after a failed probe.
-    :param jitter: the recovery timeout is multiplied by a uniform factor in ``1 ± jitter``.
-    :param window: outcomes kept for the failure-rate rule.
-    :param failure_rate_threshold: failure share over ``window`` that opens the breaker.
-    :param min_calls: outcomes needed in the window before the rate rule applies.
-    :param probe_timeout: seconds a half-open probe holds its slot before another may probe.
+    The ``[breaker]`` config table and each ``[providers.<name>.breaker]`` override are
+    this model (:class:`~coinrelay._config.BreakerSettings` adds nothing but config
+    strictness), so a field, its default and its limits live in one place.
     """
 
-    failure_threshold: int = 3
-    recovery_timeout: float = 5.0
-    max_recovery_timeout: float = 300.0
-    backoff_multiplier: float = 2.0
-    jitter: float = 0.1
-    window: int = 20
-    failure_rate_threshold: float = 0.5
-    min_calls: int = 10
-    probe_timeout: float = 30.0
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    #: Consecutive failures that open the breaker.
+    failure_threshold: int = Field(3, ge=1)
+    #: Seconds before the first half-open probe.
+    recovery_timeout: float = Field(5.0, gt=0)
+    #: Cap of the exponential backoff, in seconds.
+    max_recovery_timeout: float = Field(300.0, gt=0)
+    #: Factor applied to the recovery timeout after a failed probe.
+    backoff_multiplier: float = Field(2.0, ge=1.0)
+    #: The recovery timeout is multiplied by a uniform factor in ``1 ± jitter``.
+    jitter: float = Field(0.1, ge=0.0, lt=1.0)
+    #: Outcomes kept for the failure-rate rule.
+    window: int = Field(20, ge=1)
+    #: Failure share over ``window`` that opens the breaker.
+    failure_rate_threshold: float = Field(0.5, gt=0.0, le=1.0)
+    #: Outcomes needed in the window before the rate rule applies.
+    min_calls: int = Field(10, ge=1)
+    #: Seconds a half-open probe holds its slot before another may probe.
+    probe_timeout: float = Field(30.0, gt=0)
 
 
 @dataclass(slots=True)

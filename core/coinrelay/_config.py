@@ -13,25 +13,51 @@ Every error names the file, the key and what is allowed (:class:`~coinrelay._err
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
+    field_serializer,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ._breaker import BreakerPolicy
 from ._categories import ALL, CATEGORIES
+from ._config_check import (
+    CONFIG_ENV,
+    LOAD_PLUGINS_ENV,
+    SECRET_NAME,
+    EnvSource,
+    bool_fields,
+    check_chain,
+    check_plugin_names,
+    check_secret_length,
+    combined,
+    config_error,
+    did_you_mean,
+    disabled_in_chains,
+    env_origin,
+    extras_are_bools,
+    short_secret,
+    unknown_env,
+)
 from ._errors import ConfigError
+from ._redact import mask_url, mask_urls
+
+if TYPE_CHECKING:
+    from ._provider import ProviderInfo
 
 try:
     import tomllib
@@ -39,46 +65,67 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
-CONFIG_ENV = "COINRELAY_CONFIG"
-LOAD_PLUGINS_ENV = "COINRELAY_LOAD_PLUGINS"
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_PATH",
+    "LOAD_PLUGINS_ENV",
+    "Settings",
+    "check_plugin_names",
+    "check_provider_options",
+    "load_settings",
+]
 
-_Strict = ConfigDict(extra="forbid")
+#: Every table refuses unknown keys and non-finite numbers (``inf``, ``nan``).
+_Strict = ConfigDict(extra="forbid", allow_inf_nan=False)
 #: What a masked secret reads as.
 MASK = "**********"
-_SECRET_NAME = re.compile(r"key|secret|token|passw|passphrase", re.IGNORECASE)
 
 
-class BreakerSettings(BaseModel):
-    """``[breaker]`` and ``[providers.<name>.breaker]``."""
+class _Section(BaseModel):
+    """A config table: unknown keys, non-finite numbers and non-boolean flags are refused.
 
-    model_config = _Strict
-    failure_threshold: int = Field(3, ge=1)
-    recovery_timeout: float = Field(5.0, gt=0)
-    max_recovery_timeout: float = Field(300.0, gt=0)
-    backoff_multiplier: float = Field(2.0, ge=1.0)
-    jitter: float = Field(0.1, ge=0.0, lt=1.0)
-    window: int = Field(20, ge=1)
-    failure_rate_threshold: float = Field(0.5, gt=0.0, le=1.0)
-    min_calls: int = Field(10, ge=1)
-    probe_timeout: float = Field(30.0, gt=0)
-
-
-class BreakerOverride(BaseModel):
-    """Per-provider breaker overrides: any key of ``[breaker]``."""
+    Booleans are strict: TOML's ``true``/``false`` only (``enabled = "no"`` is an error, not
+    ``False``). Environment variables are text, so their ``true``/``false``/``1``/``0``
+    (and ``yes``/``no``/``on``/``off``) are turned into booleans before validation
+    (:class:`~coinrelay._config_check.EnvSource`).
+    """
 
     model_config = _Strict
-    failure_threshold: int | None = Field(None, ge=1)
-    recovery_timeout: float | None = Field(None, gt=0)
-    max_recovery_timeout: float | None = Field(None, gt=0)
-    backoff_multiplier: float | None = Field(None, ge=1.0)
-    jitter: float | None = Field(None, ge=0.0, lt=1.0)
-    window: int | None = Field(None, ge=1)
-    failure_rate_threshold: float | None = Field(None, gt=0.0, le=1.0)
-    min_calls: int | None = Field(None, ge=1)
-    probe_timeout: float | None = Field(None, gt=0)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_bools(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in bool_fields(cls) and value is not None and not isinstance(value, bool):
+            raise PydanticCustomError("bool_type", "expected true or false, got {got}", {"got": repr(value)})
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_bool_extras(cls, data: Any) -> Any:
+        """Extra keys declared as booleans (``[hedging]``'s per-category switches) are strict too."""
+        if isinstance(data, dict) and extras_are_bools(cls):
+            for key, value in data.items():
+                if key not in cls.model_fields and not isinstance(value, bool):
+                    raise PydanticCustomError(
+                        "bool_type", "expected true or false, got {got}", {"got": repr(value), "where": str(key)}
+                    )
+        return data
 
 
-class RateLimitSettings(BaseModel):
+class BreakerSettings(_Section, BreakerPolicy):
+    """``[breaker]``, and ``[providers.<name>.breaker]`` (there only the keys given override).
+
+    The fields, defaults and limits are :class:`~coinrelay._breaker.BreakerPolicy`'s.
+    """
+
+    model_config = ConfigDict(frozen=False)
+
+
+#: A provider's ``[providers.<name>.breaker]``: the keys it sets (``model_fields_set``) override ``[breaker]``.
+BreakerOverride = BreakerSettings
+
+
+class RateLimitSettings(_Section):
     """``[providers.<name>.rate_limit]``: overrides keys of the plugin's declared budget.
 
     A key left out keeps the plugin's value (so overriding ``limit`` alone keeps Binance's
@@ -92,7 +139,7 @@ class RateLimitSettings(BaseModel):
     headroom: float | None = Field(None, ge=0.0, le=0.5)
 
 
-class ProviderSettings(BaseModel):
+class ProviderSettings(_Section):
     """``[providers.<name>]``. Keys beyond these are the plugin's own options."""
 
     model_config = ConfigDict(extra="allow")
@@ -101,12 +148,24 @@ class ProviderSettings(BaseModel):
     endpoints: list[str] | None = None
     timeout: float = Field(5.0, gt=0)
     api_key: SecretStr | None = None
-    breaker: BreakerOverride | None = None
+    breaker: BreakerSettings | None = None
     rate_limit: RateLimitSettings | None = None
     #: canonical symbol -> provider id
     symbols: dict[str, str] = Field(default_factory=dict)
     #: canonical quote -> provider quote (``USD = "USDT"``)
     quotes: dict[str, str] = Field(default_factory=dict)
+
+    @field_serializer("breaker")
+    def _overrides_only(self, over: BreakerSettings | None) -> dict[str, Any] | None:
+        """Only the keys this provider overrides (the rest come from ``[breaker]``), so a dump round-trips."""
+        return None if over is None else over.model_dump(include=over.model_fields_set)
+
+    @field_validator("api_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_secret_length(value.get_secret_value())
+        return value
 
     @field_validator("endpoints")
     @classmethod
@@ -116,7 +175,7 @@ class ProviderSettings(BaseModel):
         out = []
         for url in value:
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                raise ValueError(f"{url!r} is not an http(s) URL")
+                raise ValueError(f"{mask_url(str(url))!r} is not an http(s) URL")
             out.append(url.rstrip("/"))
         return out
 
@@ -125,7 +184,7 @@ class ProviderSettings(BaseModel):
         return dict(self.model_extra or {})
 
 
-class CacheSettings(BaseModel):
+class CacheSettings(_Section):
     """``[cache]``: fresh TTL and stale-if-error maximum age, per category (seconds)."""
 
     model_config = _Strict
@@ -146,7 +205,7 @@ class CacheSettings(BaseModel):
         return value
 
 
-class HedgingSettings(BaseModel):
+class HedgingSettings(_Section):
     """``[hedging]``: hedged requests, opt-in per category (``price = true``).
 
     When the provider asked first has not answered after ``delay`` (seconds, or ``"p95"``:
@@ -193,7 +252,7 @@ class HedgingSettings(BaseModel):
         return frozenset(c for c in ALL if extra.get(c))
 
 
-class QualitySettings(BaseModel):
+class QualitySettings(_Section):
     """``[quality]``: well-formed but wrong answers count as the provider's failure (``BadData``)."""
 
     model_config = _Strict
@@ -222,7 +281,7 @@ class QualitySettings(BaseModel):
         return value
 
 
-class ConsensusSettings(BaseModel):
+class ConsensusSettings(_Section):
     """``[consensus]``: price from several providers at once, the median returned."""
 
     model_config = _Strict
@@ -232,7 +291,7 @@ class ConsensusSettings(BaseModel):
     min_providers: int = Field(2, ge=2)
 
 
-class RetryBudgetSettings(BaseModel):
+class RetryBudgetSettings(_Section):
     """``[retry_budget]``: failovers and hedges per first attempt, over a sliding window."""
 
     model_config = _Strict
@@ -245,7 +304,7 @@ class RetryBudgetSettings(BaseModel):
     window: float = Field(10.0, gt=0)
 
 
-class RelaySettings(BaseModel):
+class RelaySettings(_Section):
     """``[relay]``: call-wide behaviour."""
 
     model_config = _Strict
@@ -257,7 +316,7 @@ class RelaySettings(BaseModel):
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
 
-class StateSettings(BaseModel):
+class StateSettings(_Section):
     """``[state]``: where breaker, health, budget and cache state lives."""
 
     model_config = _Strict
@@ -265,14 +324,25 @@ class StateSettings(BaseModel):
     url: str | None = None
     prefix: str = "coinrelay"
 
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> Self:
+        if self.backend == "redis" and not self.url:
+            raise PydanticCustomError(
+                "missing_url",
+                'backend = "redis" needs url (e.g. "redis://127.0.0.1:6379/0"): '
+                "a shared state backend is never guessed",
+                {"where": "url", "because": "backend"},
+            )
+        return self
 
-class ServerSettings(BaseModel):
+
+class ServerSettings(_Section):
     model_config = _Strict
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
 
 
-class PluginSettings(BaseModel):
+class PluginSettings(_Section):
     """``[plugins]``: ``strict`` makes a plugin that fails to import fatal."""
 
     model_config = _Strict
@@ -282,18 +352,20 @@ class PluginSettings(BaseModel):
 
 
 Tier = str | list[str]
+#: One category's chain; its shape is checked per category, so every bad chain is reported at once.
+Chain = Annotated[list[Tier], BeforeValidator(check_chain)]
 
 
 class Settings(BaseSettings):
     """The whole configuration."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COINRELAY_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+        env_prefix="COINRELAY_", env_nested_delimiter="__", extra="forbid", case_sensitive=False, allow_inf_nan=False
     )
 
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
-    chains: dict[str, list[Tier]] = Field(default_factory=dict)
+    chains: dict[str, Chain] = Field(default_factory=dict)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     relay: RelaySettings = Field(default_factory=RelaySettings)
     hedging: HedgingSettings = Field(default_factory=HedgingSettings)
@@ -334,7 +406,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Environment first: it overrides the file (which arrives as init kwargs).
-        return (env_settings, init_settings)
+        return (EnvSource(settings_cls), init_settings)
 
     def provider(self, name: str) -> ProviderSettings:
         """``[providers.<name>]``, or the defaults when the file has none."""
@@ -346,7 +418,7 @@ class Settings(BaseSettings):
         over = self.provider(name).breaker
         if over is None:
             return self.breaker
-        return self.breaker.model_copy(update=over.model_dump(exclude_none=True))
+        return self.breaker.model_copy(update={k: getattr(over, k) for k in over.model_fields_set})
 
     def ttl(self, category: str) -> float:
         """Seconds a value of ``category`` is fresh: ``[cache.ttl]``, else the category's declared default."""
@@ -376,9 +448,21 @@ class Settings(BaseSettings):
         for name, section in data.get("providers", {}).items():
             secret = set(declared.get(name, ()))
             for key, value in section.items():
-                if value is not None and (key in secret or _SECRET_NAME.search(key)):
+                if value is not None and (key in secret or SECRET_NAME.search(key)):
                     section[key] = MASK
-        return data
+        masked: dict[str, Any] = _mask_urls_in(data)
+        return masked
+
+
+def _mask_urls_in(value: Any) -> Any:
+    """``value`` (plain data) with the password of every URL in it masked (``redis://:***@host``)."""
+    if isinstance(value, str):
+        return mask_urls(value) if "://" in value else value
+    if isinstance(value, dict):
+        return {k: _mask_urls_in(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_urls_in(v) for v in value]
+    return value
 
 
 def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:
@@ -400,12 +484,22 @@ def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} (offset {exc.start}); "
+            "TOML files are UTF-8 (re-save the file as UTF-8)",
+            file=str(path),
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -420,73 +514,13 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_ALLOWED_HINTS: dict[str, str] = {
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "string_type": "a string",
-    "list_type": "a list",
-    "dict_type": "a table",
-    "model_type": "a table",
-}
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
-    """The keys allowed at the table where an unknown key ``loc`` was found."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            if field is None:
-                return None
-            ann = field.annotation
-            args = getattr(ann, "__args__", ())
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                current = ann
-            elif args and isinstance(args[-1], type) and issubclass(args[-1], BaseModel):
-                current = args[-1]  # dict[str, Model]
-            elif args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
-                current = args[0]  # Model | None
-            else:
-                return None
-        # a dict key (provider name): stay on the value model
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return ", ".join(k for k in current.model_fields if k != "source_path")
-    return None
-
-
-def _config_error(exc: ValidationError, file: str | None) -> ConfigError:
-    err = exc.errors()[0]
-    loc = tuple(err.get("loc", ()))
-    key = ".".join(str(p) for p in loc) or None
-    etype = err.get("type", "")
-    if etype == "extra_forbidden":
-        allowed = _allowed_keys(Settings, loc)
-        return ConfigError("unknown key", file=file, key=key, allowed=allowed)
-    allowed = None
-    ctx = err.get("ctx") or {}
-    if etype == "literal_error":
-        allowed = str(ctx.get("expected"))
-    elif etype in _ALLOWED_HINTS:
-        allowed = _ALLOWED_HINTS[etype]
-    elif "ge" in ctx or "gt" in ctx or "le" in ctx or "lt" in ctx:
-        allowed = ", ".join(f"{k} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt"))
-    msg = err.get("msg", "invalid value")
-    more = len(exc.errors()) - 1
-    if more:
-        msg += f" (and {more} more problem(s))"
-    return ConfigError(msg, file=file, key=key, allowed=allowed)
-
-
 def load_settings(path: str | os.PathLike[str] | None = None, *, use_file: bool = True) -> Settings:
     """Read the defaults, then the config file (if any), then the environment.
 
     :param path: explicit config file; else ``$COINRELAY_CONFIG``, else ``./coinrelay.toml``.
     :param use_file: ``False`` ignores any config file (defaults and environment only).
-    :raises ConfigError: naming the file, the key and what is allowed.
+    :raises ConfigError: naming the file or the environment variable, the key and what is
+        allowed — every problem found, the first in the message's first line.
     """
     data = _read_toml(DEFAULT_CONFIG_PATH)
     found = find_config(path) if use_file else None
@@ -498,10 +532,63 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, use_file: bool 
         if isinstance(chains, dict):
             user_chains = set(chains)
         data = _merge(data, user)
+    problems = unknown_env(Settings)
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise _config_error(exc, file or str(DEFAULT_CONFIG_PATH)) from exc
+        problems.append(config_error(exc, Settings, file or str(DEFAULT_CONFIG_PATH)))
+        raise combined(problems) from exc
+    if problems:
+        raise combined(problems)
+    env_chains = EnvSource(Settings)().get("chains")
+    if isinstance(env_chains, dict):
+        user_chains |= set(env_chains)
     settings.source_path = file
     settings._strict_chains = user_chains
+    disabled = disabled_in_chains(settings, user_chains)
+    if disabled:
+        raise combined(disabled)
     return settings
+
+
+def check_provider_options(settings: Settings, name: str, info: ProviderInfo) -> None:
+    """``[providers.<name>]`` against what plugin ``name`` declares (``info``).
+
+    Called by the relay for each loaded provider, before its runtime is built. The core keys
+    are :class:`ProviderSettings`' fields; the plugin adds its ``credentials`` and its
+    ``extra["options"]``.
+
+    :raises ConfigError: every problem found: an unknown key (with "did you mean"), a
+        credential shorter than :data:`~coinrelay._redact.MIN_SECRET` characters, a
+        ``rate_limit`` without ``limit`` for a plugin that declares no budget.
+    """
+    options = info.extra.get("options", ())
+    secret_keys = set(info.credentials)
+    allowed = sorted(secret_keys | set(options if isinstance(options, (list, tuple, set, frozenset)) else ()))
+    keys = list(ProviderSettings.model_fields) + allowed
+    psettings = settings.provider(name)
+    given = psettings.options()
+
+    def problem(key: str, message: str, **kw: Any) -> ConfigError:
+        where = ("providers", name, *key.split("."))
+        return ConfigError(message, file=settings.source_path, env=env_origin(where), key=".".join(where), **kw)
+
+    problems = [
+        problem(key, "unknown key", allowed=", ".join(keys), suggestion=did_you_mean(key, keys))
+        for key in sorted(set(given) - set(allowed))
+    ]
+    for key in sorted(secret_keys & set(given)):
+        value = given[key]
+        why = short_secret(value) if isinstance(value, str) and value else None
+        if why is not None:
+            problems.append(problem(key, why))
+    over = psettings.rate_limit
+    if over is not None and over.limit is None and info.rate_limit is None:
+        problems.append(
+            problem(
+                "rate_limit.limit",
+                f"provider {name!r} declares no rate limit: set 'limit' (and 'period') to give it one",
+            )
+        )
+    if problems:
+        raise combined(problems)

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ._outcome import Outcome
+from ._redact import mask_urls
 
 if TYPE_CHECKING:
     from ._models import Attempt
@@ -40,21 +41,49 @@ class CoinRelayError(Exception):
 
 
 class ConfigError(CoinRelayError):
-    """A configuration problem: names the file, the key and what is allowed."""
+    """A configuration problem: names where (the file or the environment variable), the key and what is allowed.
+
+    ``str()`` reads ``<where>, key '<key>': <message>; did you mean '<x>'? (allowed: ...)``,
+    one line per problem when ``more`` holds further ones. URL passwords never appear in it.
+
+    :param file: the config file the key came from (``None``: the shipped defaults).
+    :param key: the dotted key path (``providers.binance.timeout``, ``chains.price[1]``).
+    :param allowed: what the key accepts.
+    :param env: the environment variable the value came from (named instead of the file).
+    :param suggestion: the near miss the user probably meant (``did you mean``).
+    :param more: further problems found in the same config.
+    """
 
     def __init__(
-        self, message: str, *, file: str | None = None, key: str | None = None, allowed: str | None = None
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        allowed: str | None = None,
+        env: str | None = None,
+        suggestion: str | None = None,
+        more: Sequence[ConfigError] = (),
     ) -> None:
+        self.message = message
         self.file = file
         self.key = key
         self.allowed = allowed
-        parts = [f"{file or '<defaults>'}"]
+        self.env = env
+        self.suggestion = suggestion
+        self.more = list(more)
+        where = f"environment variable {env}" if env else f"{file or '<defaults>'}"
+        parts = [where]
         if key:
             parts.append(f"key {key!r}")
         text = ": ".join([", ".join(parts), message])
+        if suggestion:
+            text += f"; did you mean {suggestion!r}?"
         if allowed:
             text += f" (allowed: {allowed})"
-        super().__init__(text)
+        self.line = mask_urls(text)
+        lines = [self.line, *(f"  also {other.line}" for other in self.more)]
+        super().__init__("\n".join(lines))
 
 
 class PluginLoadError(CoinRelayError):

@@ -184,8 +184,9 @@ class SandboxUpstream:
     :param mirrors: how many loopback servers (endpoints) to start (several show mirror failover).
     :param prefix: the path part of the real base URL (``/api/v3``), kept in the endpoints.
     :param credentials: dummy values of the credentials the provider cannot work without
-        (``{"api_key": "sandbox"}``). A real credential in the user's config never reaches a
-        sandbox upstream: it is replaced by ``"sandbox"``.
+        (``{"api_key": "sandbox-dummy-key"}``; 8 characters or more, like any secret the config
+        accepts). A real credential in the user's config never reaches a sandbox upstream: it is
+        replaced by ``"sandbox-dummy-key"``.
     :param rate_limit_body: what the provider sends with its HTTP 429.
     :param on_close: awaited on each mirror's event loop as the sandbox stops, before the
         server's connections drop: release what the handler opened on that loop.

@@ -24,7 +24,7 @@ import email.utils
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ from ._errors import (
     UpstreamTimeout,
 )
 from ._outcome import Outcome
+from ._redact import redact
 from ._response import Response
 from ._transport import RawResponse, TransportError, TransportTimeout, query_params
 
@@ -80,8 +81,9 @@ class EndpointsUnavailable(TransientError):
     """
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+def _short(exc: BaseException, secrets: Iterable[str] = ()) -> str:
+    """A transport error's text for messages: secrets masked, then cut to 200 characters."""
+    text = redact(str(exc) or type(exc).__name__, secrets)
     return text if len(text) <= 200 else text[:197] + "..."
 
 
@@ -162,7 +164,7 @@ class EndpointClient:
                 err = UpstreamTimeout(f"no answer within {timeout_s:.3g}s", provider=rt.name, endpoint=base)
                 outcome = Outcome.TIMEOUT
             except TransportError as exc:
-                err = UpstreamConnectionError(_short(exc), provider=rt.name, endpoint=base)
+                err = UpstreamConnectionError(_short(exc, rt.secrets.values()), provider=rt.name, endpoint=base)
                 outcome = Outcome.FAILED
             else:
                 scope.pending_endpoint = None
@@ -208,7 +210,7 @@ class EndpointClient:
             )
         if status in (451, 403):
             raise Forbidden(
-                f"HTTP {status}: {_error_text(resp.content) or 'forbidden'}",
+                f"HTTP {status}: {_error_text(resp.content, rt.secrets.values()) or 'forbidden'}",
                 provider=rt.name,
                 endpoint=base,
                 status=status,
@@ -220,18 +222,19 @@ class EndpointClient:
             url=resp.url,
             endpoint=base,
             provider=rt.name,
+            secrets=rt.secrets.values(),
         )
 
 
-def _error_text(content: bytes) -> str:
-    """The ``msg``/``message``/``error`` of a JSON error body, else its start."""
+def _error_text(content: bytes, secrets: Iterable[str] = ()) -> str:
+    """The ``msg``/``message``/``error`` of a JSON error body, else its start: secrets masked, then cut."""
     try:
         body = json.loads(content)
     except (ValueError, UnicodeDecodeError):
-        return content[:120].decode("utf-8", errors="replace").strip()
+        return redact(content[:2048].decode("utf-8", errors="replace"), secrets, limit=120).strip()
     if isinstance(body, dict):
         for key in ("msg", "message", "error", "Message"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value
-    return json.dumps(body)[:120]
+                return redact(value, secrets, limit=300)
+    return redact(json.dumps(body), secrets, limit=120)

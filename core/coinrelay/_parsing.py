@@ -14,8 +14,6 @@ with them, and times must fall between 1970 and the year 3000.
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Iterable
 from contextlib import ContextDecorator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -24,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from ._errors import InvalidResponse
+from ._redact import redact as redact  # the one secret scrubber; re-exported for plugins
 
 T = TypeVar("T")
 
@@ -214,18 +213,3 @@ def from_iso(value: Any, label: str, provider: str) -> datetime:
     if result.year >= 3000:
         raise bad(provider, f"field {label!r} is {_show(value)}, not a plausible time")
     return result
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with each secret (plain or URL-encoded) replaced by ``***``.
-
-    The relay already does this to every provider error it records; a plugin calls it when it
-    builds a message from an upstream body that may echo the key back.
-    """
-    for secret in secrets:
-        if not secret:
-            continue
-        for form in (secret, urllib.parse.quote(secret, safe="")):
-            if form in text:
-                text = text.replace(form, "***")
-    return text

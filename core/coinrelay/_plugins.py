@@ -5,7 +5,9 @@ Plugins are modules registered under the ``coinrelay.plugins`` entry-point group
 one). Providers disabled in config are blocked *before* entry points load, so a
 disabled (even broken) plugin is never imported; ``COINRELAY_LOAD_PLUGINS`` (comma
 separated, empty = none) narrows loading further. A plugin that fails to import is
-reported with its error and skipped, or raises under ``[plugins] strict = true``.
+reported with its error and skipped, or raises under ``[plugins] strict = true``. Once
+every plugin is known, a ``[providers.<name>]`` table or a load-filter name that matches
+none is a :class:`~coinrelay._errors.ConfigError` (with "did you mean").
 
 :func:`load_providers` asks each loaded plugin for its ``provider_info`` and its fetch hooks,
 recording what it declares (or why it failed) in its :class:`PluginStatus`: the relay builds
@@ -26,7 +28,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from ._config import LOAD_PLUGINS_ENV, Settings
+from ._config import LOAD_PLUGINS_ENV, Settings, check_plugin_names
 from ._errors import PluginLoadError
 from ._provider import ProviderInfo
 
@@ -94,6 +96,7 @@ def make_plugin_manager(
     statuses: list[PluginStatus] = []
 
     only = load_filter()
+    only_env = only is not None
     if only is None and settings.plugins.load is not None:
         only = set(settings.plugins.load)
 
@@ -151,6 +154,8 @@ def make_plugin_manager(
         pm.register(obj, name=name)
         statuses.append(PluginStatus(name=name, status="loaded", module=_describe(obj)))
 
+    if load_entry_points:  # every name is known: a typo in the config is an error, not a warning
+        check_plugin_names(settings, seen | {s.name for s in statuses}, only, only_env)
     by_name = {s.name: s for s in statuses}
     for name, plugin in pm.list_name_plugin():
         st = by_name.get(name)

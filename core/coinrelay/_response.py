@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 from ._errors import InvalidResponse
+from ._redact import redact
 
 #: One decoder for every body (``json.loads(..., parse_float=Decimal)`` builds a new one per call).
 _DECODER = json.JSONDecoder(parse_float=Decimal)
@@ -45,12 +46,24 @@ def _check_strings(value: Any) -> None:
 
 
 class Response:
-    """An upstream answer the plugin reads (status < 500, and not 418/429/403/451)."""
+    """An upstream answer the plugin reads (status < 500, and not 418/429/403/451).
 
-    __slots__ = ("content", "endpoint", "headers", "provider", "status_code", "url")
+    ``secrets`` are the provider's credentials: every message this response builds
+    (:meth:`json` errors, :meth:`error`, :meth:`snippet`) has them masked before it is cut.
+    """
+
+    __slots__ = ("content", "endpoint", "headers", "provider", "secrets", "status_code", "url")
 
     def __init__(
-        self, *, status_code: int, headers: Mapping[str, str], content: bytes, url: str, endpoint: str, provider: str
+        self,
+        *,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        url: str,
+        endpoint: str,
+        provider: str,
+        secrets: Collection[str] = (),
     ) -> None:
         self.status_code = status_code
         self.headers = headers
@@ -58,6 +71,7 @@ class Response:
         self.url = url
         self.endpoint = endpoint
         self.provider = provider
+        self.secrets = secrets
 
     @property
     def text(self) -> str:
@@ -73,15 +87,23 @@ class Response:
         try:
             return decode_json(content)
         except ValueError as exc:  # UnicodeError is a ValueError
-            snippet = self.content[:80].decode("utf-8", errors="replace")
+            snippet = self.snippet(80)  # masked, then cut
             raise InvalidResponse(
-                f"malformed JSON (HTTP {self.status_code}) from {self.url}: {exc}; body starts {snippet!r}",
+                redact(
+                    f"malformed JSON (HTTP {self.status_code}) from {self.url}: {exc}; body starts {snippet!r}",
+                    self.secrets,
+                ),
                 provider=self.provider,
                 endpoint=self.endpoint,
             ) from exc
 
+    def snippet(self, limit: int = 80) -> str:
+        """The start of the body as text, at most ``limit`` characters, secrets masked before the cut."""
+        # decode a little more than shown: masking needs the whole key to recognise it
+        head = self.content[: limit * 4 + 1024].decode("utf-8", errors="replace")
+        return redact(head, self.secrets, limit=limit)
+
     def error(self, message: str) -> InvalidResponse:
-        """An ``InvalidResponse`` naming this response, for a plugin to raise."""
-        return InvalidResponse(
-            f"{message} (HTTP {self.status_code} from {self.url})", provider=self.provider, endpoint=self.endpoint
-        )
+        """An ``InvalidResponse`` naming this response, for a plugin to raise (secrets masked)."""
+        text = f"{message} (HTTP {self.status_code} from {self.url})"
+        return InvalidResponse(redact(text, self.secrets), provider=self.provider, endpoint=self.endpoint)

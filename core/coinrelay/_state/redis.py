@@ -6,8 +6,10 @@ Select it with ``[state] backend = "redis"``, ``url = "redis://host:6379/0"`` an
 * **breakers** — each breaker's :class:`~coinrelay._breaker.BreakerRecord` (state,
   open_until, recovery, reason, version...) is a JSON string; a transition is published
   only over an older record (compare-and-set on ``version`` in Lua), and
-  :meth:`RedisState.sync_breaker` adopts a newer one before each provider call. The
-  half-open probe is a ``SET NX PX`` key held by one replica at a time.
+  :meth:`RedisState.sync_breaker` adopts a newer one before each provider call, and
+  every report (``flush(force=True)``: ``relay.health()``, the ``/api/system/*`` views)
+  adopts the newer records of all breakers, so an idle replica reports what the cluster
+  knows. The half-open probe is a ``SET NX PX`` key held by one replica at a time.
 * **pauses** (Retry-After, bans, geo-blocks) — one key per provider whose ``PX`` ends
   with the pause; a longer running pause is kept (Lua).
 * **quota budgets** — one budget per domain across replicas, spent atomically by Lua
@@ -26,7 +28,9 @@ Every key starts with ``<prefix>:`` and expires (see :data:`KEYS_DOC`). Redis tr
 never fails a call: every command has a short timeout; on an error the backend
 serves from a local :class:`~coinrelay._state.memory.MemoryState` (logging one WARNING
 per outage), retries Redis at most every ``retry_interval`` seconds, and on its return
-pushes the local open breakers and pauses before sharing again. While Redis is away
+drops the connections that died with the old server, then pushes the local open breakers
+and pauses before sharing again. One outage counts once: a command that started before
+the return and fails after it belongs to the outage already counted. While Redis is away
 each replica enforces ``limit / replicas`` of every budget (replicas last seen alive).
 
 Connection options can also be given in the URL query (redis-py's ``from_url``):
@@ -44,7 +48,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -57,6 +61,7 @@ from .._config import StateSettings
 from .._models import RESULT_TYPES, Result
 from .._provider import RateLimit
 from .._ratelimit import slack
+from .._redact import mask_url
 from .base import CacheEntry, Pause, StateBackend
 from .memory import MemoryState
 
@@ -205,18 +210,6 @@ def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-def _redact(url: str) -> str:
-    """``url`` without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
-
-
 class RedisState(StateBackend):
     """State shared by every replica through Redis, with a local fallback.
 
@@ -242,15 +235,16 @@ class RedisState(StateBackend):
     ) -> None:
         super().__init__(clock)
         url = state_settings.url or "redis://127.0.0.1:6379/0"
-        self.url = _redact(url)
+        self.url = mask_url(url)
         self.prefix = state_settings.prefix
         self.replica_id = uuid.uuid4().hex[:12]
         self.retry_interval = retry_interval
-        self.socket_timeout = socket_timeout
+        # the URL's ?socket_timeout= bounds the whole guard too, not only redis-py's reads
+        self.socket_timeout = _url_timeout(url) or socket_timeout
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
+            socket_timeout=self.socket_timeout,
+            socket_connect_timeout=self.socket_timeout,
             retry=Retry(NoBackoff(), 0),
             retry_on_timeout=False,
             decode_responses=True,
@@ -270,6 +264,8 @@ class RedisState(StateBackend):
         self._next_retry = 0.0
         self._errors = 0
         self._outages = 0
+        #: Bumped at each loss and each reconnection: which connection period a command belongs to.
+        self._epoch = 0
         self._replicas = 1
         # breakers: the listeners the runtime gave us, transitions waiting to be shared
         self._listeners: dict[str, ChangeListener | None] = {}
@@ -303,18 +299,26 @@ class RedisState(StateBackend):
         """``op()`` against Redis; on any Redis trouble (or while it is away) ``local()``."""
         if not self._connected and not await self._reconnect():
             return await local()
+        epoch = self._epoch
         try:
             async with asyncio.timeout(self.socket_timeout * 4):
                 return await op()
         except _REDIS_ERRORS as exc:
-            self._lost(exc)
+            self._lost(exc, epoch)
             return await local()
 
-    def _lost(self, exc: BaseException) -> None:
+    def _lost(self, exc: BaseException, epoch: int) -> None:
+        """A command started in connection ``epoch`` failed: the start of an outage, or part of one.
+
+        A command that started before the last reconnection and fails after it (it was stuck on
+        the outage already counted, or on a connection that died with the old server) is an error
+        of that outage, not a new one: one outage per outage.
+        """
         self._errors += 1
-        if not self._connected:
+        if not self._connected or epoch != self._epoch:
             return
         self._connected = False
+        self._epoch += 1
         self._outages += 1
         self._fallback_since = self.clock.time()
         self._next_retry = time.monotonic() + self.retry_interval
@@ -334,6 +338,9 @@ class RedisState(StateBackend):
         self._next_retry = now + self.retry_interval
         try:
             async with asyncio.timeout(self.socket_timeout * 20):
+                # idle connections from before the outage talk to a server that is gone: drop them,
+                # so the first commands after the return do not fail on them (a second "outage")
+                await self._redis.connection_pool.disconnect(inuse_connections=False)
                 await self._redis.ping()
                 await self._reconcile()
         except _REDIS_ERRORS as exc:
@@ -343,6 +350,7 @@ class RedisState(StateBackend):
         since = self._fallback_since
         away = self.clock.time() - since if since is not None else 0.0
         self._connected = True
+        self._epoch += 1
         self._fallback_since = None
         log.warning("redis state backend %s reachable again after %.1fs; sharing state again", self.url, away)
         return True
@@ -367,12 +375,7 @@ class RedisState(StateBackend):
         for br in list(self._fallback_dirty.values()):
             await self._publish_one(br)  # kept only over an older shared record
         self._fallback_dirty.clear()
-        keys = list(self._breakers)
-        if keys:
-            raws = await self._redis.mget([self.key("breaker", k) for k in keys])
-            for k, raw in zip(keys, raws, strict=True):
-                if raw:
-                    self._adopt(self._breakers[k], json.loads(raw))
+        await self._refresh_breakers()
         await self._publish_health(force=True)
 
     # -- breakers --------------------------------------------------------------------------------------
@@ -489,7 +492,15 @@ class RedisState(StateBackend):
         await self.flush()
 
     async def flush(self, *, force: bool = False) -> None:
-        """Share queued breaker transitions (and free probe slots); health counters when due or ``force``."""
+        """Share queued breaker transitions (and free probe slots); health counters when due or ``force``.
+
+        ``force`` is a report (``relay.health()``, every ``/api/system/*`` view): the counters are
+        read back, and every breaker adopts a newer shared record, so a replica that served no
+        call since another opened (or closed) a breaker reports what the cluster knows.
+        """
+        await self._flush(force=force, refresh=force)
+
+    async def _flush(self, *, force: bool, refresh: bool) -> None:
         if self._flush_lock is None:
             self._flush_lock = asyncio.Lock()
         due = force or time.monotonic() >= self._next_health
@@ -514,11 +525,23 @@ class RedisState(StateBackend):
                         await pipe.execute()
                 if due:
                     await self._publish_health(force=force)
+                if refresh:
+                    await self._refresh_breakers()
 
             async def local() -> None:
                 self._fallback_dirty.update(dirty)  # pushed by _reconcile when Redis is back
 
             await self._shared(op, local)
+
+    async def _refresh_breakers(self) -> None:
+        """Adopt every newer shared breaker record (one MGET)."""
+        keys = list(self._breakers)
+        if not keys:
+            return
+        raws = await self._redis.mget([self.key("breaker", k) for k in keys])
+        for k, raw in zip(keys, raws, strict=True):
+            if raw:
+                self._adopt(self._breakers[k], json.loads(raw))
 
     async def acquire_probe(self, key: str, ttl: float) -> bool:
         """Take the cluster-wide half-open probe slot of ``key`` for ``ttl`` seconds."""
@@ -764,8 +787,17 @@ class RedisState(StateBackend):
         if task is not None and not task.done():
             await asyncio.gather(task, return_exceptions=True)
         if self._connected:
-            await self.flush(force=True)
+            await self._flush(force=True, refresh=False)  # nobody reads a view at shutdown
         await self._redis.aclose()
+
+
+def _url_timeout(url: str) -> float | None:
+    """The ``socket_timeout`` query parameter of a Redis URL, in seconds (``None`` when absent)."""
+    values = parse_qs(urlsplit(url).query).get("socket_timeout")
+    try:
+        return float(values[0]) if values else None
+    except ValueError:
+        return None
 
 
 def _counts(raw: dict[str, str]) -> dict[str, dict[str, int]]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("coinrelay.sandbox")
 
 #: What replaces a real credential the user configured (a real one never reaches a sandbox upstream).
-DUMMY_CREDENTIAL = "sandbox"
+DUMMY_CREDENTIAL = "sandbox-dummy-key"
 
 
 class SandboxError(ValueError):
@@ -150,7 +150,7 @@ class Sandbox:
         """``settings`` with every sandboxed provider pointed at its loopback upstreams.
 
         A provider's credentials become the dummy values its upstream asks for; a real one
-        in ``settings`` is replaced by ``"sandbox"``, so it never reaches a sandbox upstream.
+        in ``settings`` is replaced by ``"sandbox-dummy-key"``, so it never reaches a sandbox upstream.
         Its other settings (timeout, options, enabled) stay. Only the sandboxed providers
         and the built-in plugins (which do no I/O) load: nothing can reach the network.
 

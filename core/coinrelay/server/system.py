@@ -96,19 +96,67 @@ def endpoints_view(name: str, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def readiness(relay: Relay, health: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
-    """Ready when every category with a non-empty chain has at least one usable provider."""
+    """Ready when every category with a configured chain has at least one usable provider.
+
+    A category counts when its chain has members, and also when the config's own chain for it
+    ended up with none (every provider it names disabled, blocked, failed to load or not
+    installed): that category is not ready. ``unusable`` says, per provider, why it cannot
+    serve now; ``reason`` sums it up for a category that is not ready.
+    """
     providers = health["providers"]
+    settings = relay.settings
+    strict = settings.strict_chains
+    statuses = {s.name: s for s in relay.plugin_statuses}
     categories: dict[str, Any] = {}
     missing: list[str] = []
     for category, tiers in relay.chains().items():
         names = [n for tier in tiers for n in tier]
-        if not names:
+        configured = settings.chains.get(category) if strict is None or category in strict else None
+        if not names and not configured:
             continue
         usable = [n for n in names if providers.get(n, {}).get("available")]
-        categories[category] = {"chain": names, "usable": usable}
+        if names:
+            unusable = {n: _why_unusable(providers.get(n)) for n in names if n not in usable}
+        else:
+            wanted = [n for entry in configured or () for n in (entry if isinstance(entry, list) else [entry])]
+            unusable = {n: _why_not_in_chain(n, category, statuses, relay) for n in wanted}
+        reason = None
         if not usable:
             missing.append(category)
+            reason = "no usable provider: " + "; ".join(f"{n}: {why}" for n, why in unusable.items())
+        categories[category] = {"chain": names, "usable": usable, "unusable": unusable, "reason": reason}
     return not missing, {"ready": not missing, "unavailable_categories": missing, "categories": categories}
+
+
+def _why_unusable(p: dict[str, Any] | None) -> str:
+    """Why a provider in a chain cannot take a call now (from its ``health()`` entry)."""
+    if p is None:
+        return "not loaded"
+    if not p["configured"]:
+        return f"not configured: {p['configured_reason']}"
+    if p["paused"]:
+        return f"paused until {p['paused']['until']} ({p['paused']['reason']})"
+    breaker = p["breaker"]
+    if breaker["state"] == "open":
+        return f"breaker open until {breaker['until']} ({breaker['reason']})"
+    return f"breaker {breaker['state']}, its probe already taken"
+
+
+def _why_not_in_chain(name: str, category: str, statuses: dict[str, Any], relay: Relay) -> str:
+    """Why a provider the config's chain names is not in the chain at all."""
+    st = statuses.get(name)
+    if st is None:
+        return "not installed"
+    if st.status == "failed":
+        return f"failed to load: {st.error}"
+    if st.status == "blocked":
+        if not relay.settings.provider(name).enabled:
+            return f"disabled (providers.{name}.enabled = false)"
+        return "not loaded: left out by COINRELAY_LOAD_PLUGINS or [plugins] load"
+    rt = relay.providers.get(name)
+    if rt is not None and category not in rt.impls:
+        return f"does not serve {category}"
+    return st.error or "not loaded"
 
 
 def traffic_share(stats: dict[str, Any]) -> dict[str, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from coinrelay.plugin import ProviderContext
+from coinrelay.plugin import ProviderContext, Response, redact
 
 FNG_PATH = "/fng/"
 
@@ -23,18 +23,18 @@ async def get_fng(ctx: ProviderContext, limit: int) -> Any:
     """
     resp = await ctx.http.get(FNG_PATH, params={"limit": limit, "format": "json"})
     if not resp.is_success:
-        raise resp.error(f"alternative.me refused the request: {_error_text(resp.content)}")
+        raise resp.error(f"alternative.me refused the request: {_error_text(resp)}")
     return resp.json()
 
 
-def _error_text(content: bytes) -> str:
-    """``metadata.error`` of a JSON error body, else the start of the body."""
+def _error_text(resp: Response) -> str:
+    """``metadata.error`` of a JSON error body, else the start of the body (masked, then cut)."""
     try:
-        body = json.loads(content)
+        body = json.loads(resp.content)
     except (ValueError, UnicodeDecodeError):
-        return repr(content[:80].decode("utf-8", errors="replace"))
+        return repr(resp.snippet(80))
     if isinstance(body, dict):
         meta = body.get("metadata")
         if isinstance(meta, dict) and isinstance(meta.get("error"), str):
-            return str(meta["error"])
-    return repr(content[:80].decode("utf-8", errors="replace"))
+            return redact(str(meta["error"]), resp.secrets, limit=300)
+    return repr(resp.snippet(80))

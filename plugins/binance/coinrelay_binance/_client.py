@@ -51,7 +51,7 @@ def error_for(resp: Response, pair: Pair, params: Mapping[str, Any]) -> Exceptio
     except InvalidResponse:  # not JSON: reported with the start of the body below
         found = None
     if found is None:
-        snippet = resp.content[:80].decode("utf-8", errors="replace")
+        snippet = resp.snippet(80)  # secrets masked before the cut
         return resp.error(f"unexpected answer without a Binance error body: {snippet!r}")
     code, msg = found
     if code in UNSUPPORTED_CODES:

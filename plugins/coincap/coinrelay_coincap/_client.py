@@ -17,10 +17,10 @@ any other ``{"error": ...}`` or non-2xx                       ``InvalidResponse`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from coinrelay.plugin import InvalidResponse, NotConfigured, NotSupported, ProviderContext
+from coinrelay.plugin import InvalidResponse, NotConfigured, NotSupported, ProviderContext, redact
 
 PROVIDER = "coincap"
 V3_BASE = "https://rest.coincap.io/v3"
@@ -45,32 +45,35 @@ async def get_json(ctx: ProviderContext, path: str, params: Mapping[str, Any] | 
             endpoint=resp.endpoint,
         )
     body = resp.json()
-    check_body(body, resp.endpoint)
+    check_body(body, resp.endpoint, resp.secrets)
     if not resp.is_success:
-        raise resp.error(f"CoinCap refused the request: {str(body)[:120]}")
+        raise resp.error(f"CoinCap refused the request: {redact(str(body), resp.secrets, limit=120)}")
     return body
 
 
-def check_body(body: Any, endpoint: str | None = None) -> None:
-    """Raise what a non-data CoinCap body stands for (see the module table); return for data."""
+def check_body(body: Any, endpoint: str | None = None, secrets: Iterable[str] = ()) -> None:
+    """Raise what a non-data CoinCap body stands for (see the module table); return for data.
+
+    Texts quoted from the body have ``secrets`` masked before they are cut.
+    """
     if not isinstance(body, dict):
         return
     data = body.get("data")
     if isinstance(data, dict) and isinstance(data.get("message"), str) and "id" not in data:
-        message = data["message"]
+        message = redact(data["message"], secrets, limit=160)
         if "deprecat" in message.lower() or "v3" in message.lower():
             raise InvalidResponse(
-                f"CoinCap v2 is shut down (it answered {message[:160]!r}); configure the v3 endpoint "
+                f"CoinCap v2 is shut down (it answered {message!r}); configure the v3 endpoint "
                 f"(providers.coincap.endpoints = [{V3_BASE!r}]) and an API key (providers.coincap.api_key)",
                 provider=PROVIDER,
                 endpoint=endpoint,
             )
         raise InvalidResponse(
-            f"CoinCap sent a message instead of data: {message[:160]!r}", provider=PROVIDER, endpoint=endpoint
+            f"CoinCap sent a message instead of data: {message!r}", provider=PROVIDER, endpoint=endpoint
         )
     error = body.get("error")
     if error is not None:
-        text = str(error)[:160]
+        text = redact(str(error), secrets, limit=160)
         if "not found" in text.lower():
             raise NotSupported(f"CoinCap has no such asset: {text}", provider=PROVIDER, endpoint=endpoint)
         raise InvalidResponse(f"CoinCap error: {text}", provider=PROVIDER, endpoint=endpoint)

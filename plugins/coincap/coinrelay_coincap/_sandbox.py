@@ -67,7 +67,7 @@ routes = Routes(PREFIX, not_found=lambda req: Reply.json({"error": "Not Found", 
 def upstream() -> SandboxUpstream:
     """One fake ``/v3`` that needs a key (a dummy ``api_key``), CoinCap's own 429 body."""
     return SandboxUpstream(
-        handler=routes, prefix=PREFIX, credentials={"api_key": "sandbox"}, rate_limit_body=RATE_LIMIT_BODY
+        handler=routes, prefix=PREFIX, credentials={"api_key": "sandbox-dummy-key"}, rate_limit_body=RATE_LIMIT_BODY
     )
 
 

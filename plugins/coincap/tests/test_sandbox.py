@@ -17,5 +17,5 @@ async def test_every_category_through_the_plugin_and_its_429() -> None:
 
 def test_asks_for_a_dummy_key_it_cannot_work_without() -> None:
     offer = plugin.sandbox_upstream()
-    assert offer.credentials == {"api_key": "sandbox"}
+    assert offer.credentials == {"api_key": "sandbox-dummy-key"}
     assert offer.prefix == "/v3"

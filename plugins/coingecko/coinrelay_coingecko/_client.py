@@ -174,7 +174,8 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
     code, msg = _error_fields(body)
     status = resp.status_code
     where: dict[str, Any] = {"provider": NAME, "endpoint": resp.endpoint}
-    text = redact(msg if msg is not None else resp.text.strip()[:120], [key])[:300]
+    secrets = [key, *resp.secrets]  # masked before any cut: no piece of the key survives
+    text = redact(msg, secrets, limit=300) if msg is not None else redact(resp.text.strip(), secrets, limit=120)
     if code in KEY_ERROR_CODES or status == 401:
         return NotConfigured(
             f"API key refused (HTTP {status}, error_code {code}): {text}; check "

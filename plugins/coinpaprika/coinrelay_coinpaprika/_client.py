@@ -109,7 +109,7 @@ def quote_code(ctx: ProviderContext, quote: str) -> str:
 def _error_message(body: Any) -> str | None:
     if isinstance(body, dict) and set(body) == {"error"}:
         err = body["error"]
-        return err if isinstance(err, str) else json.dumps(err)[:200]
+        return err if isinstance(err, str) else json.dumps(err)  # cut by error_for, after masking
     return None
 
 
@@ -123,7 +123,8 @@ def error_for(resp: Response, key: str, body: Any = None) -> ProviderError:
     msg = _error_message(body)
     status = resp.status_code
     where: dict[str, Any] = {"provider": NAME, "endpoint": resp.endpoint}
-    text = redact(msg if msg is not None else resp.text.strip()[:120], [key])[:300]
+    secrets = [key, *resp.secrets]  # masked before any cut: no piece of the key survives
+    text = redact(msg, secrets, limit=300) if msg is not None else redact(resp.text.strip(), secrets, limit=120)
     if status == 401:
         return NotConfigured(f"API key refused (HTTP 401): {text}; check providers.{NAME}.api_key", **where)
     if status == 402:

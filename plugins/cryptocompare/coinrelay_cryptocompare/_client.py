@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from coinrelay.plugin import InvalidResponse, NotConfigured, NotSupported, ProviderContext, RateLimited
+from coinrelay.plugin import InvalidResponse, NotConfigured, NotSupported, ProviderContext, RateLimited, redact
 
 PROVIDER = "cryptocompare"
 
@@ -76,7 +76,7 @@ async def get_json(ctx: ProviderContext, path: str, params: Mapping[str, Any]) -
     body = resp.json()
     check_error(body, ctx.last_endpoint)
     if not resp.is_success:
-        raise resp.error(f"CryptoCompare refused the request: {str(body)[:120]}")
+        raise resp.error(f"CryptoCompare refused the request: {redact(str(body), resp.secrets, limit=120)}")
     return body
 
 

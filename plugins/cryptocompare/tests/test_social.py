@@ -101,7 +101,7 @@ async def test_social() -> None:
 
 @pytest.mark.vcr
 async def test_refused_key_is_not_configured() -> None:
-    async with ProviderHarness(plugin, "cryptocompare", provider_settings={"api_key": "revoked"}) as h:
+    async with ProviderHarness(plugin, "cryptocompare", provider_settings={"api_key": "revoked-key"}) as h:
         with pytest.raises(NotConfigured, match=r"set providers\.cryptocompare\.api_key"):
             await h.call("social", symbol="BTC")
 

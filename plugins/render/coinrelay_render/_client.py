@@ -18,10 +18,18 @@ other      ``UpstreamServerError`` — unexpected status
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from coinrelay.plugin import HOP_HEADER, NotConfigured, NotSupported, ProviderContext, Response, UpstreamServerError
+from coinrelay.plugin import (
+    HOP_HEADER,
+    NotConfigured,
+    NotSupported,
+    ProviderContext,
+    Response,
+    UpstreamServerError,
+    redact,
+)
 
 API_PREFIX = "/api/v1/"
 
@@ -47,7 +55,7 @@ async def get(ctx: ProviderContext, category: str, params: Mapping[str, Any]) ->
     if resp.is_success:
         return resp
     where = f"{category} {resp.url}"
-    message = error_message(resp.content)
+    message = error_message(resp.content, resp.secrets)
     if status == 404:
         raise NotSupported(
             f"the remote has no provider for {where}: {message}", provider=ctx.name, endpoint=resp.endpoint
@@ -67,8 +75,11 @@ async def get(ctx: ProviderContext, category: str, params: Mapping[str, Any]) ->
     )
 
 
-def error_message(content: bytes) -> str:
-    """The ``message`` (else ``error``/``detail``) of a JSON error body, else the body's start."""
+def error_message(content: bytes, secrets: Iterable[str] = ()) -> str:
+    """The ``message`` (else ``error``/``detail``) of a JSON error body, else the body's start.
+
+    ``secrets`` are masked before the text is cut.
+    """
     try:
         body = json.loads(content)
     except (ValueError, UnicodeDecodeError):
@@ -77,6 +88,6 @@ def error_message(content: bytes) -> str:
         for key in ("message", "error", "detail"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value[:300]
-    text = content[:120].decode("utf-8", errors="replace").strip()
+                return redact(value, secrets, limit=300)
+    text = redact(content[:2048].decode("utf-8", errors="replace"), secrets, limit=120).strip()
     return text or "empty body"
