@@ -337,9 +337,16 @@ class StateSettings(_Section):
 
 
 class ServerSettings(_Section):
+    """``[server]``: what ``coinrelay serve`` binds, and how it logs."""
+
     model_config = _Strict
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    #: The lowest level logged (breaker transitions and failovers are ``info``; openings, pauses
+    #: and state-backend outages ``warning``).
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: ``text`` (time, level, logger, message) or ``json`` (one object per line, for log shippers).
+    log_format: Literal["text", "json"] = "text"
 
 
 class PluginSettings(_Section):

@@ -393,15 +393,41 @@ def config_command(config: str | None, as_json: bool) -> None:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=None, help="Port [default: server.port of the config, 8000]."
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log lines as text (time, level, logger, message) or one JSON object each [default: server.log_format].",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="Lowest level logged [default: server.log_level, info].",
+)
 @sandbox_option
-def serve_command(config: str | None, host: str | None, port: int | None, sandbox: bool) -> None:
-    """Run the HTTP API (and dashboard) until interrupted."""
+def serve_command(
+    config: str | None,
+    host: str | None,
+    port: int | None,
+    log_format: str | None,
+    log_level: str | None,
+    sandbox: bool,
+) -> None:
+    """Run the HTTP API (and dashboard) until interrupted.
+
+    Logs breaker transitions, failovers, pauses and state-backend outages to stderr, each line
+    with its time (UTC), level and logger.
+    """
     try:
         from . import server
     except ImportError as exc:
         raise CliError(f"serve needs the server extra (pip install 'coinrelay[server]'): {exc}", 1) from None
     # server.run starts (and closes) the sandbox itself: it also drives the dashboard's fault injection.
     settings = load_settings(config)
+    logging = {k: v for k, v in (("log_format", log_format), ("log_level", log_level)) if v is not None}
+    if logging:
+        settings.server = settings.server.model_copy(update=logging)
     server.run(
         settings,
         host=host or settings.server.host,

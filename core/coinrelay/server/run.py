@@ -11,6 +11,7 @@ import uvicorn
 
 from .._config import Settings
 from .._relay import Relay
+from . import logs
 from .app import create_app
 from .protocol import uvicorn_config
 
@@ -18,9 +19,14 @@ log = logging.getLogger("coinrelay.server")
 
 
 async def serve(settings: Settings, *, host: str, port: int, sandbox: bool = False) -> None:
-    """Build the relay (and the sandbox), serve until uvicorn stops, then close both."""
+    """Build the relay (and the sandbox), serve until uvicorn stops, then close both.
+
+    The relay's connection pool is opened before the first request (``Relay.start``): the
+    first answer's latency is the provider's own, not aiohttp's import and TLS set-up.
+    """
     from ..sandbox import Sandbox
 
+    logs.configure(settings.server.log_level, settings.server.log_format)
     box = Sandbox().start() if sandbox else None
     try:
         if box is not None:
@@ -31,8 +37,17 @@ async def serve(settings: Settings, *, host: str, port: int, sandbox: bool = Fal
             )
         relay = Relay(settings, sandbox=box is not None)
         try:
+            await relay.start()
             app = create_app(relay, sandbox=box)
-            config = uvicorn_config(app, host=host, port=port, log_level="info", access_log=False, lifespan="off")
+            config = uvicorn_config(
+                app,
+                host=host,
+                port=port,
+                log_level=settings.server.log_level,
+                log_config=None,  # our handler (logs.configure), not uvicorn's
+                access_log=False,
+                lifespan="off",
+            )
             await uvicorn.Server(config).serve()
         finally:
             await relay.aclose()
