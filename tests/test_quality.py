@@ -69,9 +69,13 @@ def test_median_deviation_and_price_book() -> None:
     book = PriceBook(max_age=30.0)
     book.record("BTC", "USD", "a", Decimal(100), now=0.0)
     book.record("BTC", "USD", "b", Decimal(101), now=10.0)
-    assert book.references("BTC", "USD", now=20.0, exclude="a") == [Decimal(101)]
-    assert book.references("BTC", "USD", now=35.0) == [Decimal(101)]  # a's reference expired
+    assert book.references("BTC", "USD", now=20.0, exclude="a") == [(Decimal(101), "USD")]
+    assert book.references("BTC", "USD", now=35.0) == [(Decimal(101), "USD")]  # a's reference expired
     assert book.references("ETH", "USD", now=0.0) == []
+    # kept per quote group, each with its own quote: USDT answers compare with USD ones, EUR never
+    book.record("BTC", "USDT", "c", Decimal(102), now=10.0)
+    assert book.references("BTC", "USDC", now=20.0, exclude="a") == [(Decimal(101), "USD"), (Decimal(102), "USDT")]
+    assert book.references("BTC", "EUR", now=20.0) == []
 
 
 async def test_non_positive_price_is_bad_data_and_the_next_provider_answers(upstream_factory) -> None:
@@ -179,3 +183,65 @@ def test_quality_keys_are_validated(tmp_path) -> None:
         cfg.write_text(bad)
         with pytest.raises(ConfigError, match=key):
             load_settings(cfg)
+
+
+# -- quote equivalence (issue 11): USD, USDT, USDC compare as one currency, never silently -----
+
+
+def _usdt_plugin(name: str):
+    """An in-test provider that serves a USD request in USDT, as Binance does (declared)."""
+    import types
+
+    from coinrelay import ProviderInfo, hookimpl
+    from coinrelay.plugin import field, num
+
+    mod = types.ModuleType(f"usdt_{name}")
+
+    @hookimpl
+    def provider_info() -> ProviderInfo:
+        return ProviderInfo(name=name, categories=("price",), endpoints=("http://127.0.0.1:9",))
+
+    @hookimpl
+    async def fetch_price(ctx, symbol: str, quote: str) -> Price:
+        body = (await ctx.http.get("/price", params={"symbol": symbol})).json()
+        used = "USDT" if quote == "USD" else quote
+        value = num(field(body, "price", str, name), "price", name)
+        return Price(symbol=symbol, quote=used, requested_quote=quote, price=value, source=ctx.source())
+
+    mod.provider_info = provider_info  # type: ignore[attr-defined]
+    mod.fetch_price = fetch_price  # type: ignore[attr-defined]
+    return mod
+
+
+async def test_consensus_combines_equivalent_quotes_and_says_so(upstream_factory) -> None:
+    ups = {n: upstream_factory() for n in ("a", "b")}
+    serve(ups["a"], "100.2")  # USDT
+    serve(ups["b"], "100")  # USD
+    consensus = ConsensusSettings(enabled=True, min_providers=2)
+    async with make_relay(ups, ["a", "b"], consensus=consensus, plugins={"a": _usdt_plugin("a")}) as relay:
+        price = await relay.price("BTC", "USD")
+    assert price.price == Decimal("100.1")
+    assert (price.quote, price.quotes, price.requested_quote) == ("USD", ["USD", "USDT"], None)
+    assert sorted(price.providers or []) == ["a", "b"]
+
+
+async def test_the_consensus_check_compares_a_usdt_price_with_usd_ones(upstream_factory) -> None:
+    # The issue's case: references were kept per (symbol, quote), so Binance's USDT answer was
+    # never compared with the others' USD ones, and a price of 1.00 was served on every call.
+    ups = {n: upstream_factory() for n in ("a", "b", "c")}
+    serve(ups["a"], "1.00")  # USDT, wrong
+    serve(ups["b"], "100")
+    serve(ups["c"], "100.3")
+    quality = QualitySettings(consensus_check=True, max_deviation_pct=2.0)
+    plugins = {"a": _usdt_plugin("a")}
+    async with make_relay(
+        ups, ["a", "b", "c"], quality=quality, plugins=plugins, consensus=ConsensusSettings(min_providers=2)
+    ) as relay:
+        first = await relay.price("BTC")  # no references: a consensus call, a is the odd one out
+        assert first.quote == "USD" and "a" not in (first.providers or [])
+        second = await relay.price("BTC")  # references known: a is asked alone, and refused
+    assert second.source.provider == "b"
+    refused = second.source.attempts[0]
+    # a single-mirror provider: the mirror that sent it is struck, and, no mirror being left, the provider
+    assert (refused.provider, refused.outcome, refused.blame) == ("a", "invalid", "provider")
+    assert "USD quotes" in (refused.error or "")

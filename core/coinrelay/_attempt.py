@@ -149,8 +149,12 @@ class AttemptRunner:
         hops: int,
         trail: list[Attempt],
         expected: type[Result],
+        check: Check | None = None,
     ) -> AttemptResult:
-        """Ask ``rt`` once (its mirrors included) until ``deadline``; never raises but cancellation."""
+        """Ask ``rt`` once (its mirrors included) until ``deadline``; never raises but cancellation.
+
+        :param check: what the result must pass (default: the runner's ``check``).
+        """
         fn, argnames = rt.impls[category]
         recorder = self.recorder
         started = time.perf_counter()
@@ -210,7 +214,8 @@ class AttemptRunner:
             if not isinstance(result, expected):
                 bug = TypeError(f"fetch_{category} returned {type(result).__name__}, not {expected.__name__}")
                 return self._plugin_bug(rt, category, scope, bug, started, trail)
-            check = self.check
+            if check is None:
+                check = self.check
             if check is not None:
                 problem = check(rt, category, params, result)
                 if problem is not None:

@@ -112,6 +112,9 @@ class Price(Result):
     spread: Amount | None = None
     #: Consensus mode: the providers whose prices made the median.
     providers: list[str] | None = None
+    #: Consensus mode: the quotes whose prices made the median (equivalent quotes only, e.g.
+    #: ``["USD", "USDT"]``; ``quote`` is then their group, see docs/resilience.md).
+    quotes: list[str] | None = None
 
 
 class Candle(_Model):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._invariants import check as check_invariants
 from ._models import OHLCV, OrderBook, Price, Result, Sentiment
+from ._quotes import group, tolerance_pct
 
 if TYPE_CHECKING:
     from ._clock import Clock
@@ -83,7 +84,11 @@ def deviation_pct(value: Decimal, reference: Decimal) -> Decimal:
 
 
 class PriceBook:
-    """Each provider's most recent good price per pair, for the consensus check.
+    """Each provider's most recent good price per coin and quote group, for the consensus check.
+
+    Prices are kept per equivalence group of their quote (USD, USDT and USDC are one group: see
+    :mod:`._quotes`), each with the quote it is really in, so a USDT price can be compared with
+    USD ones — within the configured tolerance — and never with EUR ones.
 
     :param max_age: seconds a price stays a reference (monotonic time).
     """
@@ -92,23 +97,23 @@ class PriceBook:
 
     def __init__(self, max_age: float) -> None:
         self.max_age = max_age
-        self._book: dict[tuple[str, str], dict[str, tuple[Decimal, float]]] = {}
+        self._book: dict[tuple[str, str], dict[str, tuple[Decimal, str, float]]] = {}
 
     def record(self, symbol: str, quote: str, provider: str, price: Decimal, now: float) -> None:
-        self._book.setdefault((symbol, quote), {})[provider] = (price, now)
+        self._book.setdefault((symbol, group(quote)), {})[provider] = (price, quote, now)
 
     def forget(self, symbol: str, quote: str, provider: str) -> None:
-        row = self._book.get((symbol, quote))
+        row = self._book.get((symbol, group(quote)))
         if row is not None:
             row.pop(provider, None)
 
-    def references(self, symbol: str, quote: str, now: float, exclude: str | None = None) -> list[Decimal]:
-        """Fresh prices of the pair from providers other than ``exclude``."""
-        row = self._book.get((symbol, quote))
+    def references(self, symbol: str, quote: str, now: float, exclude: str | None = None) -> list[tuple[Decimal, str]]:
+        """Fresh ``(price, quote)`` of the coin in ``quote``'s group, from providers other than ``exclude``."""
+        row = self._book.get((symbol, group(quote)))
         if not row:
             return []
         horizon = now - self.max_age
-        return [p for name, (p, t) in row.items() if name != exclude and t >= horizon]
+        return [(p, q) for name, (p, q, t) in row.items() if name != exclude and t >= horizon]
 
 
 class ResultCheck:
@@ -121,10 +126,11 @@ class ResultCheck:
     A problem found is an ``invalid`` answer blamed on the endpoint that sent it.
     """
 
-    __slots__ = ("book", "clock", "enabled", "max_age", "max_dev")
+    __slots__ = ("book", "clock", "enabled", "max_age", "max_dev", "quote_tolerance")
 
     def __init__(self, settings: QualitySettings, clock: Clock) -> None:
         self.clock = clock
+        self.quote_tolerance = settings.quote_tolerance_pct
         self.enabled = settings.enabled
         self.max_age: dict[str, float] = dict(settings.max_age)
         self.book: PriceBook | None = PriceBook(settings.reference_age) if settings.consensus_check else None
@@ -136,27 +142,43 @@ class ResultCheck:
         return True
 
     def __call__(self, rt: ProviderRuntime, category: str, params: Mapping[str, Any], result: Result) -> str | None:
+        found = self.alone(rt, category, params, result)
+        if found is not None:
+            return found
+        book = self.book
+        if book is not None and isinstance(result, Price):
+            now = self.clock.monotonic()
+            quote = result.quote
+            comparable: list[Decimal] = []
+            allowed = self.max_dev
+            for price, ref_quote in book.references(result.symbol, quote, now, exclude=rt.name):
+                extra = tolerance_pct(quote, ref_quote, self.quote_tolerance)
+                if extra is None:
+                    continue  # equivalent quotes compared only as the same one (tolerance 0)
+                comparable.append(price)
+                allowed = max(allowed, self.max_dev + extra)
+            if len(comparable) >= 2:  # one reference alone cannot say which of two is wrong
+                med = median(comparable)
+                dev = deviation_pct(result.price, med)
+                if dev > allowed:
+                    return (
+                        f"price {result.price} {quote} is {dev:.2f}% off the median {med} of {len(comparable)} "
+                        f"other provider(s) in {group(quote)} quotes (max {allowed}%)"
+                    )
+            book.record(result.symbol, quote, rt.name, result.price, now)
+        return None
+
+    def alone(self, rt: ProviderRuntime, category: str, params: Mapping[str, Any], result: Result) -> str | None:
+        """The checks of one answer on its own: the invariants and :func:`problem`, no comparison.
+
+        What a consensus call runs on each answer: the walk compares the answers itself.
+        """
         found = check_invariants(category, params, result, self.clock.time())
         if found is not None:
             return found
         max_age = self.max_age.get(category)
         if self.enabled or max_age is not None:
-            found = problem(result, self.clock.time(), max_age)
-            if found is not None:
-                return found
-        book = self.book
-        if book is not None and isinstance(result, Price):
-            now = self.clock.monotonic()
-            refs = book.references(result.symbol, result.quote, now, exclude=rt.name)
-            if refs:
-                med = median(refs)
-                dev = deviation_pct(result.price, med)
-                if dev > self.max_dev:
-                    return (
-                        f"price {result.price} is {dev:.2f}% off the median {med} of {len(refs)} other "
-                        f"provider(s) (max {self.max_dev}%)"
-                    )
-            book.record(result.symbol, result.quote, rt.name, result.price, now)
+            return problem(result, self.clock.time(), max_age)
         return None
 
     def needs_references(self, params: Mapping[str, Any]) -> bool:

@@ -287,6 +287,7 @@ class Relay(RelayMethods):
         call = walker.start(category, params, hops, budget, RESULT_TYPES[category])
         check = self._check
         if consensus or (check.book is not None and category == "price" and check.needs_references(params)):
+            call.check = check.alone  # the walk compares the answers itself
             return await walk_consensus(
                 walker,
                 call,
@@ -294,6 +295,7 @@ class Relay(RelayMethods):
                 max_dev=self._max_dev,
                 book=check.book,
                 now=self.clock.monotonic(),
+                tolerance=self.settings.quality.quote_tolerance_pct,
             )
         if category in self._hedged:
             return await walk_hedged(walker, call)

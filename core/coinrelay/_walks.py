@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ._attempt import AttemptResult, AttemptRunner
+from ._attempt import AttemptResult, AttemptRunner, Check
 from ._breaker import CLOSED, HALF_OPEN, CircuitBreaker
 from ._errors import AllProvidersFailed, SymbolNotFound
 from ._models import Attempt, Result
@@ -43,6 +43,7 @@ class Call:
     __slots__ = (
         "budget",
         "category",
+        "check",
         "deadline",
         "expected",
         "extra",
@@ -78,6 +79,8 @@ class Call:
         self.pos = 0
         self.expected = expected
         self.trail: list[Attempt] = []
+        #: What each answer must pass, when not the runner's own (a consensus call's: answers alone).
+        self.check: Check | None = None
         #: Something that might serve the request failed or was not asked (no 404 then).
         self.might_serve = False
         #: A provider answered that it does not serve it (without that, no 404 either).
@@ -282,7 +285,7 @@ class Walker:
     async def attempt(self, call: Call, rt: ProviderRuntime, trail: list[Attempt] | None = None) -> AttemptResult:
         res = await self.runner.run(
             rt, call.category, call.params, self.share(call, rt), call.hops, call.trail if trail is None else trail,
-            call.expected,
+            call.expected, call.check,
         )  # fmt: skip
         if self.state.shared:
             await self.state.flush()  # breaker transitions reach the other replicas now
