@@ -208,7 +208,7 @@ class Flights:
             settings = self.settings
             keep = settings.ttl(category) + settings.max_stale(category)
             if keep > 0:
-                await self.state.cache_set(key, CacheEntry(result, self.clock.time()), keep)
+                await self.state.cache_set(key, CacheEntry(cached_copy(result), self.clock.time()), keep)
         return result
 
     def _stale(self, category: str, entry: CacheEntry | None, attempts: Iterable[Attempt]) -> Result | None:
@@ -236,9 +236,18 @@ class Flights:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def cached_copy(result: Result) -> Result:
+    """What the cache keeps: ``result`` with its own ``source`` flagged ``cached`` (the caller who
+    fetched it keeps the unflagged one; every later hit gets this one, shared)."""
+    value = result.model_copy()
+    value.source = result.source.model_copy(update={"cached": True})
+    return value
+
+
 def stale_copy(entry: CacheEntry, age: float, attempts: Iterable[Attempt]) -> Result:
     """A copy of a cached value flagged ``source.stale`` with its ``source.age`` (seconds)."""
     value: Result = entry.value.model_copy(deep=True)
+    value.source.cached = True
     value.source.stale = True
     value.source.age = round(age, 3)
     value.source.attempts = list(attempts) + value.source.attempts

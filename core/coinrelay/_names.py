@@ -190,6 +190,8 @@ class NameIndex:
         """
         if not isinstance(text, str) or not text.strip():
             raise InvalidRequest(param, f"expected a ticker, a name or a provider id, got {text!r}")
+        if not text.isascii():  # before any case folding: "ſol" must not become "sol"
+            raise InvalidRequest(param, f"{text[:40]!r} is not ASCII (a ticker, a name or a provider id is)")
         upper = text.strip().upper()
         if upper in self.tickers:
             return self._match(text, upper, "ticker")

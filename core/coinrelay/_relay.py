@@ -44,7 +44,7 @@ from ._plugins import make_plugin_manager, notifier
 from ._quality import ResultCheck
 from ._recorder import Recorder
 from ._report import TrafficStats, provider_health
-from ._requests import prepare, validate
+from ._requests import cache_key, prepare, validate
 from ._retry_budget import RetryBudget
 from ._runtime import ProviderRuntime
 from ._state.base import StateBackend
@@ -144,6 +144,8 @@ class Relay(RelayMethods):
         self._max_dev = Decimal(str(s.quality.max_deviation_pct))
         self._started = False
         self._closed = False
+        #: Symbols seen -> the ticker they stand for (names and provider ids resolved once).
+        self._aliases: dict[str, str] = {}
         #: Relay calls by how they were served (cache hits included): where the callers' load went.
         self._calls = CallStats()
         self.pm.register(self._calls, name=CALL_STATS)
@@ -269,7 +271,22 @@ class Relay(RelayMethods):
             self._ensure_open()
         if category not in RESULT_TYPES:
             raise InvalidRequest("category", f"unknown category {category!r}; allowed: {', '.join(ALL)}")
-        clean, key = prepare(category, params)
+        try:
+            clean, key = prepare(category, params)
+        except InvalidRequest as exc:
+            given = params.get("symbol")
+            if exc.param != "symbol" or not isinstance(given, str):
+                raise
+            # not a ticker ("bitcoin cash"): a name or a provider id, or the caller's 422
+            clean, key = prepare(category, {**params, "symbol": self.resolve(given)})
+        symbol = clean.get("symbol")
+        if symbol is not None:
+            ticker = self._aliases.get(symbol)
+            if ticker is None:
+                ticker = self._alias(symbol)
+            if ticker != symbol:  # a name that looks like a ticker ("BITCOIN" -> BTC)
+                clean["symbol"] = ticker
+                key = cache_key(category, clean)
         if consensus is None:
             consensus = self._consensus_default and category == "price"
         elif consensus:
@@ -277,6 +294,15 @@ class Relay(RelayMethods):
                 raise InvalidRequest("consensus", f"only price has a consensus mode, not {category}")
             key += "|consensus"
         return await self._flights.get(key, category, clean, hops, deadline, consensus)
+
+    def _alias(self, symbol: str) -> str:
+        """The ticker a well-formed ``symbol`` stands for (itself, or what a name or id names), remembered."""
+        ticker = _names.index_for(self).resolve(symbol, "symbol")
+        aliases = self._aliases
+        if len(aliases) >= 4096:
+            aliases.clear()
+        aliases[symbol] = ticker
+        return ticker
 
     async def _walk(
         self, category: str, params: dict[str, Any], hops: int, deadline: float | None, consensus: bool
