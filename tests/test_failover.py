@@ -274,3 +274,33 @@ async def test_a_credential_in_a_provider_error_never_reaches_trail_health_or_lo
     assert "***" in repr(first.source.attempts)
     assert secret not in seen
     assert "sk-live%2Fabc%2B123" not in seen
+
+
+async def test_a_provider_goes_half_open_only_when_an_endpoint_can_take_the_probe(upstream_factory) -> None:
+    # Issue 15: the provider's and its endpoints' breakers recover on independent (jittered)
+    # clocks; a provider that went half-open while every endpoint was still open "failed" its
+    # probe without a request and doubled its backoff.
+    clock = FakeClock()
+    a, b = upstream_factory(), upstream_factory()
+    serve_price(b, "2")
+    a.fault = Fault("status", status=500)
+    async with relay_for({"a": [a], "b": [b]}, clock=clock) as relay:
+        for _ in range(3):
+            await relay.price("BTC")
+        rt = relay.providers["a"]
+        endpoint = rt.endpoint_state(a.url).breaker
+        endpoint.trip("held open by the test", 60.0)  # the endpoint recovers much later
+        a.fault = None
+        serve_price(a, "1")
+        clock.advance(5.0 * 1.1 + 0.01)  # the provider's recovery is due...
+        price = await relay.price("BTC")
+        assert price.source.provider == "b"
+        assert price.source.attempts[0].error == "every endpoint's breaker is open"
+        assert rt.breaker.record.state == "open"  # ...but it was not half-opened for nothing
+        assert rt.breaker.record.recovery == 5.0  # and its backoff did not double
+        assert a.count() == 3
+        clock.advance(60.0)  # now the endpoint can take a probe: the provider's goes through it
+        await relay.price("ETH")
+        await relay.wait_background()
+        assert (rt.breaker.record.state, endpoint.record.state) == ("closed", "closed")
+        assert a.count() == 4

@@ -53,7 +53,8 @@ from ._http import EndpointsUnavailable
 from ._models import Result
 from ._outcome import Blame, Outcome
 from ._parsing import rejected
-from ._scope import AttemptScope
+from ._redact import shown
+from ._scope import AttemptScope, Timer
 from ._state.base import Pause
 
 if TYPE_CHECKING:
@@ -94,36 +95,6 @@ class AttemptResult:
     blame: Blame
     error: str | None
     might_serve: bool
-
-
-class Timer:
-    """Cancels the running task at a monotonic deadline: ``asyncio.timeout`` for the hot path.
-
-    Same contract at a fraction of the cost: :meth:`end` says whether a ``CancelledError``
-    leaving the task is this timer's doing (then it is a timeout) or came from elsewhere.
-    """
-
-    __slots__ = ("_cancelling", "_handle", "_task", "expired")
-
-    def __init__(self, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task(loop)
-        assert task is not None
-        self._task = task
-        self._cancelling = task.cancelling()
-        self.expired = False
-        self._handle = loop.call_at(loop.time() + (deadline - time.monotonic()), self._expire)
-
-    def _expire(self) -> None:
-        self.expired = True
-        self._task.cancel()
-
-    def end(self, cancelled: bool) -> bool:
-        """Stop the timer; ``True`` when ``cancelled`` (a ``CancelledError`` is leaving) is the timer's."""
-        self._handle.cancel()
-        if not self.expired:
-            return False
-        return self._task.uncancel() <= self._cancelling and cancelled
 
 
 class AttemptRunner:
@@ -244,7 +215,7 @@ class AttemptRunner:
         src = result.source
         src.provider = rt.name
         if endpoint is not None:
-            src.endpoint = endpoint
+            src.endpoint = shown(endpoint)
         self.recorder.succeeded(rt, category, src.endpoint, latency, trail)
         src.attempts = trail
         if self.sandbox:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from ._events import FailoverHappened, RequestFinished
 from ._models import Attempt
 from ._outcome import Blame, Outcome
+from ._redact import shown
 
 if TYPE_CHECKING:
     from ._runtime import EndpointState, ProviderRuntime
@@ -182,6 +183,7 @@ class Recorder:
         latency: float,
         trail: list[Attempt],
     ) -> None:
+        endpoint = shown(endpoint)
         trail.append(
             Attempt(
                 provider=rt.name,

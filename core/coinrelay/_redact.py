@@ -56,6 +56,14 @@ def redact(text: str, secrets: Iterable[str | None], *, limit: int | None = None
     return text
 
 
+def shown(endpoint: str | None) -> str | None:
+    """An endpoint as the relay shows it anywhere (trail, health, metrics, logs): its password masked.
+
+    Endpoints are base URLs; one with ``user:password@`` keeps its password for the request only.
+    """
+    return endpoint if endpoint is None or "@" not in endpoint else mask_urls(endpoint)
+
+
 def mask_url(url: str) -> str:
     """``url`` with the password of its ``user:password@`` part masked (``redis://:***@host``)."""
     return mask_urls(url)

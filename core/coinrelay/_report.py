@@ -9,6 +9,7 @@ from typing import Any
 from ._breaker import CircuitBreaker
 from ._health import HealthWindow
 from ._outcome import Outcome
+from ._redact import shown
 from ._runtime import ProviderRuntime
 from ._state.base import StateBackend
 
@@ -80,7 +81,7 @@ async def provider_health(rt: ProviderRuntime, state: StateBackend) -> dict[str,
         "health": health_report(rt.health),
         "per_category": {c: health_report(h) for c, h in rt.category_health.items()},
         "endpoints": [
-            {"url": ep.base, "breaker": breaker_report(ep.breaker), "health": health_report(ep.health)}
+            {"url": shown(ep.base), "breaker": breaker_report(ep.breaker), "health": health_report(ep.health)}
             for ep in rt.endpoint_states()
         ],
         "rate_limit": None

@@ -21,6 +21,7 @@ from ._events import BreakerStateChanged
 from ._health import HealthWindow
 from ._parsing import redact
 from ._provider import ProviderInfo, RateLimit
+from ._redact import shown
 from ._state.base import StateBackend
 from ._symbols import SymbolMapper
 from ._transport import Transport
@@ -162,6 +163,7 @@ class ProviderRuntime:
 
     def _listener(self, endpoint: str | None) -> Callable[[str, str, BreakerRecord], None]:
         name = self.name
+        label = shown(endpoint)  # (a password in a base URL is for the request only)
 
         def on_change(old: str, new: str, rec: BreakerRecord) -> None:
             until = datetime.fromtimestamp(rec.open_until, UTC) if new == "open" else None
@@ -172,7 +174,7 @@ class ProviderRuntime:
                 logging.WARNING if new == "open" else logging.INFO,
                 "breaker %s%s: %s -> %s (%s)",
                 name,
-                f"@{endpoint}" if endpoint else "",
+                f"@{label}" if label else "",
                 old,
                 new,
                 rec.reason,
@@ -180,9 +182,7 @@ class ProviderRuntime:
             notify = self._on_breaker_change
             if notify is not None:
                 notify(
-                    BreakerStateChanged(
-                        provider=name, endpoint=endpoint, old=old, new=new, reason=rec.reason, until=until
-                    )
+                    BreakerStateChanged(provider=name, endpoint=label, old=old, new=new, reason=rec.reason, until=until)
                 )
 
         return on_change

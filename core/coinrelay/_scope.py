@@ -1,4 +1,4 @@
-"""One provider attempt's state, shared by the attempt runner, ``ctx`` and ``ctx.http``.
+"""One provider attempt's state, shared by the attempt runner, ``ctx`` and ``ctx.http``, and its timer.
 
 An attempt is one provider asked once within a call, across its mirrors: it has its share of
 the call's deadline (:attr:`AttemptScope.deadline`), the endpoints that already failed in it
@@ -12,6 +12,7 @@ This module imports nothing of the request path, so that the modules which use i
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -71,3 +72,33 @@ class AttemptScope:
     def remaining(self) -> float:
         """Seconds left of this attempt's share of the deadline (real monotonic time)."""
         return self.deadline - time.monotonic()
+
+
+class Timer:
+    """Cancels the running task at a monotonic deadline: ``asyncio.timeout`` for the hot path.
+
+    Same contract at a fraction of the cost: :meth:`end` says whether a ``CancelledError``
+    leaving the task is this timer's doing (then it is a timeout) or came from elsewhere.
+    """
+
+    __slots__ = ("_cancelling", "_handle", "_task", "expired")
+
+    def __init__(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        assert task is not None
+        self._task = task
+        self._cancelling = task.cancelling()
+        self.expired = False
+        self._handle = loop.call_at(loop.time() + (deadline - time.monotonic()), self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self._task.cancel()
+
+    def end(self, cancelled: bool) -> bool:
+        """Stop the timer; ``True`` when ``cancelled`` (a ``CancelledError`` is leaving) is the timer's."""
+        self._handle.cancel()
+        if not self.expired:
+            return False
+        return self._task.uncancel() <= self._cancelling and cancelled

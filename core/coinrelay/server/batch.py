@@ -137,7 +137,8 @@ def batch_router(relay: Relay) -> APIRouter:
                     "in": "query",
                     "required": True,
                     "description": "a ticker, a name or a provider id",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                    # ASCII (names are; nothing is case-folded into one), at least one non-blank
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[ -~]*[!-~][ -~]*$"},
                 }
             ],
             "responses": {

@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from .._breaker import CLOSED, HALF_OPEN, OPEN
 from .._categories import ALL
 from .._outcome import Blame, Outcome
+from .._redact import shown
 from ..hookspecs import hookimpl
 from .history import SERVED, History
 
@@ -73,7 +74,10 @@ class MetricsListener:
         self._attempt_cache: dict[tuple[str, str | None, str, str, str], _AttemptSeries] = {}
         self._call_cache: dict[tuple[str, str, str], tuple[Any, Any, str]] = {}
         #: provider -> its configured endpoints: the endpoint labels allowed.
-        self._endpoints: dict[str, frozenset[str]] = {n: frozenset(rt.endpoints) for n, rt in relay.providers.items()}
+        #: (as shown: a password in a base URL is masked, as in every event)
+        self._endpoints: dict[str, frozenset[str]] = {
+            n: frozenset(str(shown(e)) for e in rt.endpoints) for n, rt in relay.providers.items()
+        }
         self.registry = CollectorRegistry(auto_describe=True)
         labels = ("provider", "endpoint", "category", "outcome")
         self.attempts = Counter(
@@ -225,8 +229,9 @@ class MetricsListener:
             self.breaker_state.labels(name, "").set(BREAKER_STATE_VALUES.get(rt.breaker.state, 0))
             configured = self._endpoints.get(name, frozenset())
             for ep in rt.endpoint_states():
-                if ep.base in configured:  # one a plugin chose per call is not a bounded label
-                    self.breaker_state.labels(name, ep.base).set(BREAKER_STATE_VALUES.get(ep.breaker.state, 0))
+                label = str(shown(ep.base))
+                if label in configured:  # one a plugin chose per call is not a bounded label
+                    self.breaker_state.labels(name, label).set(BREAKER_STATE_VALUES.get(ep.breaker.state, 0))
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition of this app's registry."""
