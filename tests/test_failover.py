@@ -304,3 +304,20 @@ async def test_a_provider_goes_half_open_only_when_an_endpoint_can_take_the_prob
         await relay.wait_background()
         assert (rt.breaker.record.state, endpoint.record.state) == ("closed", "closed")
         assert a.count() == 4
+
+
+async def test_a_closed_relay_refuses_with_a_clear_error_and_opens_nothing(upstream_factory) -> None:
+    # Issue 10: a closed Relay kept working and re-opened an HTTP session (ResourceWarning).
+    from coinrelay import RelayClosed
+
+    a = upstream_factory()
+    serve_price(a, "1")
+    relay = relay_for({"a": [a]})
+    assert (await relay.price("BTC")).price == Decimal(1)  # used without `async with`: opens itself
+    await relay.aclose()
+    assert relay.closed
+    for call in (relay.price("ETH"), relay.probe("a"), relay.start()):
+        with pytest.raises(RelayClosed, match="closed"):
+            await call
+    assert a.count() == 1
+    await relay.aclose()  # idempotent

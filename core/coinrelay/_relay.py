@@ -220,6 +220,7 @@ class Relay(RelayMethods):
         if self._closed:
             return
         self._closed = True
+        self._started = False  # the next call goes through start(), which refuses it
         await self._flights.close()
         background = list(self._background)
         for task in background:
@@ -267,8 +268,8 @@ class Relay(RelayMethods):
         A fresh value from the cache is the cached object itself (that is what makes a hit
         cost microseconds): treat results as read-only, or ``model_copy()`` before changing one.
         """
-        if self._closed:
-            self._ensure_open()
+        if not self._started:  # closed, or used without ``async with``: open the pool now, so no
+            await self.start()  # provider's latency is billed for aiohttp's import and TLS set-up
         if category not in RESULT_TYPES:
             raise InvalidRequest("category", f"unknown category {category!r}; allowed: {', '.join(ALL)}")
         try:
