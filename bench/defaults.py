@@ -26,6 +26,8 @@ from shipped import shipped_relay
 
 PACE = 0.1
 CALLERS = 4
+#: ``[relay] transport`` for this scenario (``run.py --transport``); ``None``: the default, ``auto``.
+TRANSPORT: str | None = None
 
 
 async def blackhole_defaults(size: Size, label: str = "8") -> list[Row]:
@@ -33,7 +35,8 @@ async def blackhole_defaults(size: Size, label: str = "8") -> list[Row]:
     seconds, split = size.defaults_seconds, size.defaults_split
     calls: list[tuple[float, float, str | None]] = []  # (started, latency, error kind)
     with upstreams("blackhole", "blackhole", "blackhole", "coincap") as up:
-        relay, _ = shipped_relay(binance=[up.base(i) for i in range(3)], coincap=up.base(3) + "/v3", transport=None)
+        mirrors = [up.base(i) for i in range(3)]
+        relay, _ = shipped_relay(binance=mirrors, coincap=up.base(3) + "/v3", transport=TRANSPORT)
         transport = relay.transport.name
         async with relay:
             t0 = time.perf_counter()

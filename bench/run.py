@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import defaults as defaults_module
 import overhead as overhead_module
 from common import FULL, QUICK, Row, Size, machine
 from defaults import blackhole_defaults
@@ -95,9 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-uvloop", action="store_true", help="skip the uvloop rows (1u, 2u)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
     parser.add_argument("--fast", default="", help="scenario 1: also measure these transports (comma-separated)")
+    parser.add_argument("--transport", help='scenario 8 on this transport (default: what "auto" picks)')
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
     overhead_module.EXTRA_FAST[:] = [k.strip() for k in args.fast.split(",") if k.strip()]
+    defaults_module.TRANSPORT = args.transport
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in only if s not in ORDER]
     if unknown:

@@ -6,7 +6,8 @@ docs/benchmarks.md ("The fast transport"): as fast as the fastest, and a cancell
 is aborted — its connection closed at once, as aiohttp does — which hedging and callers
 that give up rely on.
 
-Configured like the aiohttp transport: HTTP/1.1 keep-alive pool, no redirects followed, no
+Configured like the aiohttp transport: HTTP/1.1 keep-alive pool (wreq would negotiate HTTP/2
+by ALPN; pinned to HTTP/1.1 so that both transports behave alike), no redirects followed, no
 proxy from the environment, the system resolver (``getaddrinfo``), and the system's trust
 store when it is a file or directory OpenSSL-style tools find (Linux, BSD, ``SSL_CERT_FILE``);
 elsewhere wreq's bundled Mozilla roots.
@@ -113,6 +114,7 @@ class WreqTransport:
         self._client = wreq.Client(
             redirect=wreq.redirect.Policy.none(),
             no_proxy=True,
+            http1_only=True,
             pool_idle_timeout=timedelta(seconds=self._keepalive),
             pool_max_size=self._max_connections,
             dns_options=wreq.dns.DnsOptions(system_dns=True),

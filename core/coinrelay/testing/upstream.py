@@ -137,14 +137,19 @@ class FakeUpstream:
             except Exception:  # one failed clean-up must not keep the server open
                 log.exception("on_close callback %r of the fake upstream at %s raised", callback, self.url)
         await self._stop()
-        rest = asyncio.all_tasks() - {asyncio.current_task()}
-        for task in rest:
-            task.cancel()
-        await asyncio.gather(*rest, return_exceptions=True)
-        for w in list(self._writers):  # a handler cancelled before its first step closed nothing
-            _abort(w)
-        self._writers.clear()
-        await asyncio.sleep(0)  # let the transports' close callbacks run
+        # A connection accepted just before the listener closed may get its transport and its
+        # handler a few loop turns later: end tasks and drop connections until none is left.
+        for _ in range(20):
+            rest = asyncio.all_tasks() - {asyncio.current_task()}
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+            for w in list(self._writers):  # a handler cancelled before its first step closed nothing
+                _abort(w)
+            self._writers.clear()
+            await asyncio.sleep(0)  # let the transports' close callbacks run
+            if not rest and not asyncio.all_tasks() - {asyncio.current_task()}:
+                break
 
     async def _listen(self) -> None:
         if self._server is not None:
