@@ -10,13 +10,13 @@ PLUGINS := $(sort $(wildcard plugins/*/pyproject.toml))
 EXAMPLES := $(sort $(wildcard examples/*/pyproject.toml))
 STAMP := $(VENV)/.installed
 
-.PHONY: serve sandbox test lint typecheck bench plugin-tests generate clean
+.PHONY: serve sandbox test test-fast lint typecheck bench plugin-tests generate clean
 
 $(STAMP): core/pyproject.toml $(PLUGINS) $(EXAMPLES) requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coinrelay needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e 'core[server,redis,test]' $(foreach p,$(PLUGINS) $(EXAMPLES),-e $(dir $(p))) -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -e 'core[server,redis,fast,test]' $(foreach p,$(PLUGINS) $(EXAMPLES),-e $(dir $(p))) -r requirements-dev.txt
 	@touch $@
 
 serve: $(STAMP)
@@ -28,6 +28,11 @@ sandbox: $(STAMP)
 test: $(STAMP)
 	@bash scripts/install-system-deps.sh
 	$(BIN)/python -m pytest $(ARGS)
+
+# The suite runs on aiohttp, the transport of a plain install (tests/conftest.py); this runs the
+# chaos suite and the failover and hedging tests again on the fast transport (coinrelay[fast]).
+test-fast: $(STAMP)
+	COINRELAY_RELAY__TRANSPORT=wreq $(BIN)/python -m pytest tests/chaos tests/test_failover.py tests/test_hedging.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

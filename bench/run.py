@@ -6,10 +6,13 @@ Usage (``make bench``)::
 
 Starts its own loopback upstreams (separate processes), runs each scenario against
 coinrelay and against its baseline in the same run, and prints one table; ratios are
-coinrelay ÷ baseline. Scenarios: 1 overhead (cache off, vs raw aiohttp and raw httpx),
-2 cache hit, 3 HTTP server vs bare FastAPI, 4 blackholed first provider (hedging vs a naive
-loop), 5 slow provider, 6 coalescing, 7 memory. With uvloop installed
-(``pip install 'coinrelay[fast]'``) scenarios 1 and 2 run again on it (rows ``1u``, ``2u``).
+coinrelay ÷ baseline. Scenarios: 1 overhead (cache off, vs raw aiohttp and raw httpx: a
+synthetic plugin and the shipped binance plugin with the shipped defaults, on aiohttp and on
+the fast transport when ``coinrelay[fast]`` is installed), 2 cache hit, 3 HTTP server vs bare
+FastAPI, 4 blackholed first provider (hedging vs a naive loop), 5 slow provider,
+6 coalescing, 7 memory, 8 blackhole with defaults (Binance's mirrors blackholed, shipped
+config). With uvloop installed (``pip install 'coinrelay[fast]'``) scenarios 1 and 2 run
+again on it (rows ``1u``, ``2u``).
 The full run takes under five minutes; ``--quick`` (the smoke test) a few seconds. No
 network beyond 127.0.0.1.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -28,8 +32,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Row, machine
-from scenarios import FULL, QUICK, Size, blackhole, cache_hit, coalescing, memory, overhead, slow_provider
+import defaults as defaults_module
+import overhead as overhead_module
+from common import FULL, QUICK, Row, Size, machine
+from defaults import blackhole_defaults
+from overhead import overhead
+from scenarios import blackhole, cache_hit, coalescing, memory, slow_provider
 from server_bench import server
 
 Scenario = Callable[[Size, str], Coroutine[Any, Any, list[Row]]]
@@ -41,8 +49,9 @@ ASYNC: dict[str, Scenario] = {
     "5": slow_provider,
     "6": coalescing,
     "7": memory,
+    "8": blackhole_defaults,
 }
-ORDER = ("1", "2", "3", "4", "5", "6", "7")
+ORDER = ("1", "2", "3", "4", "5", "6", "7", "8")
 
 
 def _uvloop_run() -> Callable[[Coroutine[Any, Any, list[Row]]], list[Row]] | None:
@@ -78,13 +87,20 @@ def render(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Each relay here names its transport; an override from the environment (the test suite
+    # sets one) would silently measure another.
+    os.environ.pop("COINRELAY_RELAY__TRANSPORT", None)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny counts (smoke test), a few seconds")
     parser.add_argument("--only", default=",".join(ORDER), help="comma-separated scenario numbers (default: all)")
     parser.add_argument("--no-uvloop", action="store_true", help="skip the uvloop rows (1u, 2u)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
+    parser.add_argument("--fast", default="", help="scenario 1: also measure these transports (comma-separated)")
+    parser.add_argument("--transport", help='scenario 8 on this transport (default: what "auto" picks)')
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
+    overhead_module.EXTRA_FAST[:] = [k.strip() for k in args.fast.split(",") if k.strip()]
+    defaults_module.TRANSPORT = args.transport
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in only if s not in ORDER]
     if unknown:

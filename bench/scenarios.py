@@ -9,207 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 from typing import Any
 
 import aiohttp
-import httpx
-from common import PAIR, PRICE_PATH, Row, make_relay, ms, percentile, rss_mb, upstreams, us
+from common import PAIR, PRICE_PATH, Row, Size, make_relay, ms, parse_body, percentile, rss_mb, symbols, upstreams
 
 from coinrelay import AllProvidersFailed, SymbolNotFound
 
 Call = Callable[[], Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Size:
-    """How much work each scenario does."""
-
-    seq_rounds: int = 8
-    seq_calls: int = 500
-    conc_rounds: int = 4
-    conc_seconds: float = 1.0
-    cache_calls: int = 200_000
-    blackhole_calls: int = 1_000
-    slow_seconds: float = 10.0
-    coalesce_calls: int = 1_000
-    memory_calls: int = 100_000
-    server_seconds: float = 5.0
-    server_rounds: int = 2
-
-
-FULL = Size()
-QUICK = Size(
-    seq_rounds=2,
-    seq_calls=40,
-    conc_rounds=1,
-    conc_seconds=0.2,
-    cache_calls=5_000,
-    blackhole_calls=60,
-    slow_seconds=0.6,
-    coalesce_calls=100,
-    memory_calls=1_500,
-    server_seconds=1.0,
-    server_rounds=1,
-)
-
-
-def _parse(body: bytes) -> Decimal:
-    """What every baseline does with a body: JSON (floats as Decimal, as coinrelay) and the price."""
-    return Decimal(json.loads(body, parse_float=Decimal)["price"])
-
-
-def symbols(n: int) -> list[str]:
-    """``n`` distinct tickers (distinct so that concurrent calls are never coalesced)."""
-    return [f"C{i:03d}" for i in range(n)]
-
-
-# -- 1. overhead ------------------------------------------------------------------
-
-
-async def _sequential(fn: Call, n: int) -> tuple[list[float], float]:
-    lat = []
-    cpu = time.process_time()
-    for _ in range(n):
-        t = time.perf_counter()
-        await fn()
-        lat.append(time.perf_counter() - t)
-    return lat, (time.process_time() - cpu) / n
-
-
-async def _concurrent(make: Callable[[str], Call], workers: int, seconds: float) -> float:
-    """Calls per second with ``workers`` loops, each on its own symbol."""
-    done = 0
-    stop = time.perf_counter() + seconds
-
-    async def worker(sym: str) -> None:
-        nonlocal done
-        fn = make(sym)
-        while time.perf_counter() < stop:
-            await fn()
-            done += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(s) for s in symbols(workers)))
-    return done / (time.perf_counter() - started)
-
-
-async def overhead(size: Size, label: str = "1") -> list[Row]:
-    """relay.price() (cache off) vs the same GET + parse with raw aiohttp and raw httpx."""
-    with upstreams("ok") as up:
-        base = up.base()
-        url = base + PRICE_PATH
-        relay = make_relay({"a": base})
-        session = aiohttp.ClientSession()
-        client = httpx.AsyncClient()
-
-        def raw_aiohttp(sym: str) -> Call:
-            params = {"symbol": sym + "USDT"}
-
-            async def call() -> Decimal:
-                async with session.get(url, params=params) as resp:
-                    return _parse(await resp.read())
-
-            return call
-
-        def raw_httpx(sym: str) -> Call:
-            params = {"symbol": sym + "USDT"}
-
-            async def call() -> Decimal:
-                resp = await client.get(url, params=params)
-                return _parse(resp.content)
-
-            return call
-
-        def coinrelay(sym: str) -> Call:
-            async def call() -> Decimal:
-                return (await relay.price(sym, "USD")).price
-
-            return call
-
-        makers = {"coinrelay": coinrelay, "aiohttp": raw_aiohttp, "httpx": raw_httpx}
-        try:
-            for make in makers.values():  # warm up connections and code paths
-                await _sequential(make("BTC"), 50)
-            lat: dict[str, list[float]] = {k: [] for k in makers}
-            cpu: dict[str, list[float]] = {k: [] for k in makers}
-            for r in range(size.seq_rounds):
-                order = list(makers.items())
-                order = order[r % 3 :] + order[: r % 3]
-                for name, make in order:
-                    got, per_call = await _sequential(make("BTC"), size.seq_calls)
-                    lat[name] += got
-                    cpu[name].append(per_call)
-            thr: dict[str, list[float]] = {k: [] for k in makers}
-            for r in range(size.conc_rounds):
-                order = list(makers.items())
-                order = order[r % 3 :] + order[: r % 3]
-                for name, make in order:
-                    thr[name].append(await _concurrent(make, 32, size.conc_seconds))
-        finally:
-            await session.close()
-            await client.aclose()
-            await relay.aclose()
-    med = {k: median(v) for k, v in lat.items()}
-    cpus = {k: median(v) for k, v in cpu.items()}
-    rps = {k: median(v) for k, v in thr.items()}
-    added = med["coinrelay"] - med["aiohttp"]
-    s = f"{label}. overhead"
-    return [
-        Row(
-            s,
-            "median latency, sequential (vs aiohttp)",
-            us(med["coinrelay"]),
-            us(med["aiohttp"]),
-            f"+{added * 1e6:.0f} µs",
-            "≤ +60 µs",
-            added <= 60e-6,
-        ),
-        Row(
-            s,
-            "median latency, sequential (vs httpx)",
-            us(med["coinrelay"]),
-            us(med["httpx"]),
-            f"{med['coinrelay'] / med['httpx']:.2f}×",
-        ),
-        Row(
-            s,
-            "client CPU per call (vs aiohttp)",
-            us(cpus["coinrelay"]),
-            us(cpus["aiohttp"]),
-            f"+{(cpus['coinrelay'] - cpus['aiohttp']) * 1e6:.0f} µs",
-        ),
-        Row(
-            s,
-            "p99 latency, sequential (vs aiohttp)",
-            us(percentile(lat["coinrelay"], 0.99)),
-            us(percentile(lat["aiohttp"], 0.99)),
-            f"{percentile(lat['coinrelay'], 0.99) / percentile(lat['aiohttp'], 0.99):.2f}×",
-        ),
-        Row(
-            s,
-            "calls/s at 32 concurrent (vs aiohttp)",
-            f"{rps['coinrelay']:,.0f}",
-            f"{rps['aiohttp']:,.0f}",
-            f"{rps['coinrelay'] / rps['aiohttp']:.2f}×",
-            "≥ 0.75×",
-            rps["coinrelay"] >= 0.75 * rps["aiohttp"],
-        ),
-        Row(
-            s,
-            "calls/s at 32 concurrent (vs httpx)",
-            f"{rps['coinrelay']:,.0f}",
-            f"{rps['httpx']:,.0f}",
-            f"{rps['coinrelay'] / rps['httpx']:.2f}×",
-            "> 1×",
-            rps["coinrelay"] > rps["httpx"],
-        ),
-    ]
 
 
 # -- 2. cache hit ---------------------------------------------------------------------
@@ -296,7 +107,7 @@ async def blackhole(size: Size, label: str = "4") -> list[Row]:
             async def direct_b(i: int) -> Decimal:
                 params = {"symbol": syms[i % conc] + "USDT"}
                 async with session.get(bases["b"] + PRICE_PATH, params=params) as resp:
-                    return _parse(await resp.read())
+                    return parse_body(await resp.read())
 
             b_lat, _ = await _load(calls, conc, direct_b)
             ct = aiohttp.ClientTimeout(total=timeout)
@@ -307,7 +118,7 @@ async def blackhole(size: Size, label: str = "4") -> list[Row]:
                     try:
                         async with session.get(base + PRICE_PATH, params=params, timeout=ct) as resp:
                             if resp.status == 200:
-                                return _parse(await resp.read())
+                                return parse_body(await resp.read())
                     except (TimeoutError, aiohttp.ClientError):
                         continue
                 raise RuntimeError("every provider failed")
@@ -432,7 +243,7 @@ async def coalescing(size: Size, label: str = "6") -> list[Row]:
 
             async def raw() -> Decimal:
                 async with session.get(url, params={"symbol": PAIR}) as resp:
-                    return _parse(await resp.read())
+                    return parse_body(await resp.read())
 
             raw_lat = await asyncio.gather(*(timed(raw()) for _ in range(n)))
             raw_calls = up.count()

@@ -6,7 +6,7 @@ dies with the benchmark that started it). Running in a separate process keeps th
 server's CPU out of the client's measurements.
 
 Every port speaks Binance's ``GET /api/v3/ticker/price?symbol=<PAIR>`` (the body is the
-real one of ``/work/shared/providers/responses/binance/ticker_price_testnet_recorded.json``
+real one of ``../shared/providers/responses/binance/ticker_price_testnet_recorded.json``
 with the requested pair; headers as Binance sends them make the response ~300 bytes).
 Modes:
 
@@ -14,7 +14,10 @@ Modes:
 * ``delay:<ms>`` — answer after ``ms`` milliseconds;
 * ``blackhole`` — accept and read, never answer;
 * ``faults`` — by pair: ``ERR*`` → HTTP 503, ``BAD*`` → HTTP 200 with a non-JSON body,
-  ``NOPE*`` → HTTP 400 with Binance's ``-1121`` invalid-symbol body; anything else ok.
+  ``NOPE*`` → HTTP 400 with Binance's ``-1121`` invalid-symbol body; anything else ok;
+* ``coincap`` — CoinCap v3's ``GET /v3/assets/<id>`` instead: the real body of
+  ``../shared/providers/responses/coincap/v3_asset_bitcoin_2025.json`` with the
+  requested id and ``timestamp`` set to now (so freshness checks pass).
 
 ``GET /__count`` answers ``{"count": n}`` (requests served on that port, ``/__*`` not
 counted) in every mode; ``GET /__reset`` answers the same and sets it to 0.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from urllib.parse import parse_qsl
 
 PRICE = "65861.66000000"
@@ -46,6 +50,23 @@ def _response(status: int, body: bytes) -> bytes:
 
 def _price(pair: str) -> bytes:
     return _response(200, json.dumps({"symbol": pair, "price": PRICE}).encode())
+
+
+#: CoinCap v3 ``/assets/bitcoin`` as recorded (``v3_asset_bitcoin_2025.json``); id and timestamp filled in.
+_COINCAP = (
+    '{"data":{"id":"%s","rank":"1","symbol":"BTC","name":"Bitcoin","supply":"19904934.0000000000000000",'
+    '"maxSupply":"21000000.0000000000000000","marketCapUsd":"2383681877354.6630183733449790",'
+    '"volumeUsd24Hr":"26076222906.8617342709921743","priceUsd":"119753.3173109070855685",'
+    '"changePercent24Hr":"1.0278288570549161","vwap24Hr":"120456.6432440796867520",'
+    '"explorer":"https://blockchain.info/","tokens":{}},"timestamp":%d}'
+)
+
+
+def _coincap(path: str) -> bytes:
+    asset = path.rsplit("/", 1)[-1]
+    body = (_COINCAP % (asset, int(time.time() * 1000))).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
 
 
 _INVALID = _response(400, b'{"code":-1121,"msg":"Invalid symbol."}')
@@ -72,6 +93,8 @@ class _Port:
         self.count += 1
         if self.mode == "blackhole":
             return None
+        if self.mode == "coincap":
+            return _coincap(path)
         pair = dict(parse_qsl(query)).get("symbol", "BTCUSDT")
         if self.mode == "faults":
             if pair.startswith("ERR"):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ("1.", "2.", "3.", "4.", "5.", "6.", "7.")
+SCENARIOS = ("1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.")
 
 
 def test_quick_bench_prints_a_row_for_every_scenario(tmp_path: Path) -> None:
@@ -41,6 +41,11 @@ def test_quick_bench_prints_a_row_for_every_scenario(tmp_path: Path) -> None:
     recorded = json.loads(out_json.read_text())
     assert len(recorded["rows"]) == len(rows)
     assert all(r["coinrelay"] for r in recorded["rows"])  # every row measured something
+    # scenario 1 measures the synthetic plugin and the shipped binance plugin on each transport
+    scenario1 = {r["scenario"] for r in recorded["rows"] if r["scenario"].startswith("1.")}
+    for plugin in ("synthetic", "binance"):
+        for transport in ("aiohttp", "wreq"):
+            assert f"1. overhead · {plugin} · {transport}" in scenario1
 
 
 def test_invariants_bench_runs_and_checks_plausible_results() -> None:

@@ -312,8 +312,9 @@ class RelaySettings(_Section):
     deadline: float = Field(15.0, gt=0)
     #: Max coinrelay deployments a request may pass through (render loop guard).
     max_hops: int = Field(2, ge=1)
-    #: HTTP client under ``ctx.http``: ``aiohttp`` (fast, the default) or ``httpx``.
-    transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    #: HTTP client under ``ctx.http``: ``wreq`` (``pip install 'coinrelay[fast]'``, the fastest),
+    #: ``aiohttp`` or ``httpx``; ``auto`` is ``wreq`` when it is installed, else ``aiohttp``.
+    transport: Literal["auto", "aiohttp", "httpx", "wreq"] = "auto"
 
 
 class StateSettings(_Section):

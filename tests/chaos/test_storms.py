@@ -80,7 +80,7 @@ FAULTS: dict[str, Fault | None] = {
     "503": Fault("status", status=503),
     "504": Fault("status", status=504),
     "429-seconds": Fault("rate_limit", status=429, retry_after="30"),
-    "429-date": Fault("rate_limit", status=429, retry_after=_http_date_in(30)),
+    "429-date": Fault("rate_limit", status=429),  # Retry-After: an HTTP date 30 s from when the test runs
     "418": Fault("rate_limit", status=418, retry_after="60"),
     "451": Fault("status", status=451),
     "200-error-body": Fault("status", status=200, body=b'{"error": "Invalid API call"}'),
@@ -101,6 +101,8 @@ async def test_one_provider_faulty_no_call_fails_and_no_wrong_value(upstream_fac
         a.down()
     else:
         a.fault = FAULTS[kind]
+        if kind == "429-date":  # dated when the test runs, not when the module was imported
+            a.fault = Fault("rate_limit", status=429, retry_after=_http_date_in(30))
     baseline = set(asyncio.all_tasks())
     relay = make_relay(ups, ["a", "b", "c"], timeout=0.3, breaker=BreakerSettings(recovery_timeout=30.0))
     async with relay:

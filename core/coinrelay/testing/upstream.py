@@ -10,10 +10,15 @@ it is awaited on the server's loop); a :class:`Fault` changes how every request 
         up.down()   # connection refused until up.up()
 
 Fault kinds: ``status`` (reply with ``status``), ``delay`` (wait ``delay`` s, then answer),
-``blackhole`` (accept, never answer), ``reset`` (send part of the answer, then reset),
+``blackhole`` (accept, never answer; the connection ends when the client closes it),
+``reset`` (send part of the answer, then reset),
 ``trickle`` (send the answer a few bytes at a time, ``delay`` s apart), ``garbage``
 (HTTP 200 with a non-JSON body), ``truncated`` (HTTP 200, JSON cut in half),
-``rate_limit`` (HTTP 429 with ``Retry-After: retry_after``).
+``rate_limit`` (HTTP 429 with ``Retry-After: retry_after``). Faults of the HTTP framing
+itself: ``stall`` (status line, headers and half the body, then nothing: a timeout after
+the headers), ``short_body`` (headers announcing the whole body, half of it, then the
+connection closed), ``chunked`` (the answer in chunked transfer coding, no
+``Content-Length``). ``FakeUpstream(ssl=context)`` serves HTTPS with that server context.
 Only loopback addresses are ever bound.
 """
 
@@ -23,6 +28,7 @@ import asyncio
 import inspect
 import logging
 import socket
+import ssl as _ssl
 import struct
 import threading
 import urllib.parse
@@ -65,7 +71,8 @@ _REASONS = {
 class FakeUpstream:
     """A loopback HTTP server whose answers and faults the test controls."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, ssl: _ssl.SSLContext | None = None) -> None:
+        self._ssl = ssl
         self._routes: dict[str, Reply | Handler] = {}
         self.default: Reply | Handler = Reply.json({"error": "no route"}, status=404)
         self.fault: Fault | None = None
@@ -101,7 +108,7 @@ class FakeUpstream:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._ssl is not None else 'http'}://127.0.0.1:{self.port}"
 
     def up(self) -> None:
         """(Re)start listening on the same port."""
@@ -130,20 +137,27 @@ class FakeUpstream:
             except Exception:  # one failed clean-up must not keep the server open
                 log.exception("on_close callback %r of the fake upstream at %s raised", callback, self.url)
         await self._stop()
-        rest = asyncio.all_tasks() - {asyncio.current_task()}
-        for task in rest:
-            task.cancel()
-        await asyncio.gather(*rest, return_exceptions=True)
-        for w in list(self._writers):  # a handler cancelled before its first step closed nothing
-            _abort(w)
-        self._writers.clear()
-        await asyncio.sleep(0)  # let the transports' close callbacks run
+        # A connection accepted just before the listener closed may get its transport and its
+        # handler a few loop turns later: end tasks and drop connections until none is left.
+        for _ in range(20):
+            rest = asyncio.all_tasks() - {asyncio.current_task()}
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+            for w in list(self._writers):  # a handler cancelled before its first step closed nothing
+                _abort(w)
+            self._writers.clear()
+            await asyncio.sleep(0)  # let the transports' close callbacks run
+            if not rest and not asyncio.all_tasks() - {asyncio.current_task()}:
+                break
 
     async def _listen(self) -> None:
         if self._server is not None:
             return
         self._accepting = True
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._accept, "127.0.0.1", self.port, reuse_address=True, ssl=self._ssl
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
@@ -206,7 +220,7 @@ class FakeUpstream:
                     await reader.readexactly(length)
                 with self._lock:
                     self.requests.append(req)
-                keep = await self._answer(req, writer)
+                keep = await self._answer(req, reader, writer)
                 if not keep:
                     return
         except (ConnectionError, asyncio.CancelledError):
@@ -218,7 +232,7 @@ class FakeUpstream:
             if not writer.is_closing():
                 writer.close()
 
-    async def _answer(self, req: Request, writer: asyncio.StreamWriter) -> bool:
+    async def _answer(self, req: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         fault = self.fault
         if fault is not None and fault.path is not None and not req.path.startswith(fault.path):
             fault = None
@@ -233,7 +247,7 @@ class FakeUpstream:
             return True
         kind = fault.kind
         if kind == "blackhole":
-            await asyncio.sleep(3600)
+            await _until_closed(reader)
             return False
         if kind == "delay":
             await asyncio.sleep(fault.delay)
@@ -266,6 +280,26 @@ class FakeUpstream:
             await writer.drain()
             _abort(writer)
             return False
+        if kind in ("stall", "short_body"):
+            data = _encode(reply)
+            split = data.index(b"\r\n\r\n") + 4
+            writer.write(data[: split + (len(data) - split) // 2])
+            await writer.drain()
+            if kind == "stall":
+                await _until_closed(reader)
+            return False
+        if kind == "chunked":
+            body = reply.body
+            headers = {k: v for k, v in reply.headers.items() if k.lower() != "content-length"}
+            head = f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}\r\ntransfer-encoding: chunked\r\n"
+            head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+            chunks = b"".join(
+                f"{len(body[i : i + 4096]):x}\r\n".encode() + body[i : i + 4096] + b"\r\n"
+                for i in range(0, len(body), 4096)
+            )
+            writer.write(head.encode("latin-1") + chunks + b"0\r\n\r\n")
+            await writer.drain()
+            return True
         if kind == "trickle":
             data = _encode(reply)
             for i in range(0, len(data), 8):
@@ -274,6 +308,15 @@ class FakeUpstream:
                 await asyncio.sleep(fault.delay or 0.05)
             return True
         raise ValueError(f"unknown fault kind {kind!r}")
+
+
+async def _until_closed(reader: asyncio.StreamReader) -> None:
+    """Never answer; return when the client closes the connection (as a real server notices)."""
+    try:
+        while await reader.read(65536):
+            pass
+    except ConnectionError:
+        pass
 
 
 def _parse(head: bytes) -> Request:
