@@ -17,14 +17,15 @@ code  meaning
 4     every provider failed (:class:`~coinrelay._errors.AllProvidersFailed`); the trail follows
 130   interrupted (Ctrl-C)
 ====  =======================================================================
+
+This module holds the commands; what they print is :mod:`coinrelay._cli_output`'s work, how
+they fail :mod:`coinrelay._cli_errors`'.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -33,63 +34,17 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from ._categories import CATEGORIES, CategorySpec, Param
+from ._cli_errors import EXIT_INVALID, CliError, exit_codes
+from ._cli_output import echo_json, render_health, render_result, stdout_console, to_toml
 from ._config import Settings, load_settings
-from ._errors import AllProvidersFailed, CoinRelayError, ConfigError, InvalidRequest, SymbolNotFound
+from ._errors import InvalidRequest
 from ._models import Result
 
 T = TypeVar("T")
 
-EXIT_CONFIG = 1
-EXIT_INVALID = 2
-EXIT_NOT_FOUND = 3
-EXIT_ALL_FAILED = 4
-EXIT_INTERRUPTED = 130
-
-#: Set to ``1`` to get the Python traceback of an unexpected error.
-DEBUG_ENV = "COINRELAY_DEBUG"
-
 # ---------------------------------------------------------------------------
-# Errors: one line on stderr, a documented exit code
+# The command group: one line and an exit code per failure (_cli_errors.py)
 # ---------------------------------------------------------------------------
-
-
-class CliError(click.ClickException):
-    """A failure shown as ``Error: <message>`` (plus optional detail lines) with ``exit_code``."""
-
-    def __init__(self, message: str, exit_code: int = 1, detail: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # per error, not per class
-        self.detail = detail or []
-
-    def show(self, file: Any = None) -> None:
-        for line in [f"Error: {self.format_message()}", *self.detail]:
-            click.echo(line, file=file, err=file is None)
-
-
-def _trail_lines(attempts: list[Any]) -> list[str]:
-    lines = []
-    for a in attempts:
-        where = f"{a.provider} @ {a.endpoint}" if a.endpoint else a.provider
-        lines.append(f"  {where}: {a.outcome}" + (f" ({a.error})" if a.error else ""))
-    return lines
-
-
-def _translate(exc: BaseException) -> CliError | None:
-    """The CLI error for a coinrelay error, or ``None`` for anything else."""
-    if isinstance(exc, ConfigError):
-        return CliError(str(exc), EXIT_CONFIG)
-    if isinstance(exc, InvalidRequest):
-        return CliError(str(exc), EXIT_INVALID)
-    if isinstance(exc, SymbolNotFound):
-        return CliError(str(exc), EXIT_NOT_FOUND)
-    if isinstance(exc, AllProvidersFailed):
-        head = f"{exc.category}: every provider failed" + (f" ({exc.reason})" if exc.reason else "")
-        if not exc.attempts:
-            head += ": no provider available"
-        return CliError(head, EXIT_ALL_FAILED, _trail_lines(exc.attempts))
-    if isinstance(exc, CoinRelayError):
-        return CliError(str(exc), 1)
-    return None
 
 
 class _Group(click.Group):
@@ -110,20 +65,8 @@ class _Group(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with exit_codes():
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            click.echo("Error: interrupted", err=True)
-            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
-        except Exception as exc:
-            err = _translate(exc)
-            if err is not None:
-                raise err from None
-            if os.environ.get(DEBUG_ENV) == "1":
-                raise
-            raise CliError(f"unexpected {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for the traceback)", 1) from None
 
 
 # ---------------------------------------------------------------------------
@@ -156,24 +99,6 @@ def _relay(settings: Settings, *, sandbox: bool = False) -> Any:
     from ._relay import Relay
 
     return Relay(settings, sandbox=sandbox)
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    out = sys.stdout
-    terminal = out.isatty()
-    return Console(
-        file=out,
-        width=None if terminal else 160,
-        highlight=False,
-        soft_wrap=False,
-        force_terminal=None if terminal else False,
-    )
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _CONFIG_OPTION() -> click.Option:
@@ -277,9 +202,9 @@ def _make_category_command(spec: CategorySpec) -> click.Command:
         with _settings(config, sandbox) as settings:
             result = _run(_fetch(settings, category, params, sandbox))
         if as_json:
-            _echo_json(result.model_dump(mode="json"))
+            echo_json(result.model_dump(mode="json"))
         else:
-            render_result(_console(), category, result)
+            render_result(stdout_console(), category, result)
 
     params: list[click.Parameter] = []
     for p in spec.params:
@@ -332,7 +257,7 @@ def plugins_command(config: str | None) -> None:
     """
     from ._plugins import plugin_report
 
-    _echo_json(plugin_report(load_settings(config)))
+    echo_json(plugin_report(load_settings(config)))
 
 
 # -- health ----------------------------------------------------------------------
@@ -347,9 +272,9 @@ def health_command(config: str | None, sandbox: bool, as_json: bool) -> None:
     with _settings(config, sandbox) as settings:
         report = _run(_health(settings, sandbox))
     if as_json:
-        _echo_json(report)
+        echo_json(report)
     else:
-        render_health(_console(), report)
+        render_health(stdout_console(), report)
 
 
 async def _health(settings: Settings, sandbox: bool) -> dict[str, Any]:
@@ -377,13 +302,12 @@ def config_command(config: str | None, as_json: bool) -> None:
 
     data = settings.masked(_run(check()))
     if as_json:
-        _echo_json({"source": settings.source_path, "config": data})
+        echo_json({"source": settings.source_path, "config": data})
         return
     click.echo(f"# effective configuration; file: {settings.source_path or '<defaults only>'}")
     click.echo(to_toml(data), nl=False)
 
 
-#: Option names treated as secrets even when no loaded plugin declares them.
 # -- serve ------------------------------------------------------------------------------
 
 
@@ -462,182 +386,6 @@ def new_provider_command(name: str, directory: str) -> None:
     click.echo("Next:")
     click.echo(f"  pip install -e '{target}[test]'")
     click.echo(f"  cd {target} && pytest")
-
-
-# ---------------------------------------------------------------------------
-# Rendering: tables for people (rich), TOML-ish text for the config
-# ---------------------------------------------------------------------------
-
-#: The list field of each category shown as its own table, and the item columns shown.
-_LIST_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ohlcv": ("candles", ("open_time", "open", "high", "low", "close", "volume")),
-    "news": ("articles", ("published_at", "source", "title", "url")),
-    "sentiment": ("history", ("timestamp", "value", "classification")),
-    "exchanges": (
-        "exchanges",
-        ("rank", "id", "name", "country", "year_established", "trust_score", "volume_24h_btc", "volume_24h_usd"),
-    ),
-}
-
-
-_NUMERIC = frozenset({"open", "high", "low", "close", "volume", "value"})
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_cell(v)}" for k, v in value.items()) or "-"
-    if isinstance(value, list):
-        return ", ".join(_cell(v) for v in value) or "-"
-    return str(value)
-
-
-def render_result(console: Any, category: str, result: Result) -> None:
-    """Print ``result`` as tables: its fields, its rows (candles, book, articles), then where it came from."""
-    from rich.table import Table
-
-    data = result.model_dump(mode="json")
-    source = data.pop("source")
-    listed, columns = _LIST_COLUMNS.get(category, ("", ()))
-    fields = Table(title=f"{category}", show_header=False, title_justify="left")
-    fields.add_column("field", style="bold")
-    fields.add_column("value")
-    for key, value in data.items():
-        if key in (listed, "bids", "asks", "description") or value in (None, [], {}):
-            continue
-        fields.add_row(key, _cell(value))
-    if isinstance(data.get("description"), str):
-        text = data["description"]
-        fields.add_row("description", text if len(text) <= 200 else text[:197] + "...")
-    if fields.row_count:  # a list-only result (exchanges) has no scalar fields
-        console.print(fields)
-    if listed and data.get(listed):
-        rows = Table(title=f"{listed} ({len(data[listed])})", title_justify="left")
-        for col in columns:
-            rows.add_column(col, justify="right" if col in _NUMERIC or col.startswith(("volume_", "trust")) else "left")
-        for item in data[listed]:
-            rows.add_row(*(_cell(item.get(col)) for col in columns))
-        console.print(rows)
-    if category == "orderbook":
-        book = Table(title="order book", title_justify="left")
-        for col in ("bid qty", "bid", "ask", "ask qty"):
-            book.add_column(col, justify="right")
-        bids, asks = data.get("bids") or [], data.get("asks") or []
-        for i in range(max(len(bids), len(asks))):
-            b = bids[i] if i < len(bids) else {}
-            a = asks[i] if i < len(asks) else {}
-            book.add_row(
-                _cell(b.get("quantity")) if b else "",
-                _cell(b.get("price")) if b else "",
-                _cell(a.get("price")) if a else "",
-                _cell(a.get("quantity")) if a else "",
-            )
-        console.print(book)
-    _render_source(console, source)
-
-
-def _render_source(console: Any, source: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    served = f"served by {source['provider']}"
-    if source.get("endpoint"):
-        served += f" @ {source['endpoint']}"
-    served += f" at {source['fetched_at']}"
-    if source.get("stale"):
-        served += f" (STALE: {source.get('age')}s old, every provider failed)"
-    if source.get("sandbox"):
-        served += " (sandbox data)"
-    console.print(served, markup=False)
-    attempts = source.get("attempts") or []
-    if attempts:
-        trail = Table(title="failover trail", title_justify="left")
-        for col in ("#", "provider", "endpoint", "outcome", "latency ms", "error"):
-            trail.add_column(col)
-        for i, a in enumerate(attempts, 1):
-            trail.add_row(
-                str(i),
-                a["provider"],
-                _cell(a.get("endpoint")),
-                a["outcome"],
-                _cell(a.get("latency_ms")),
-                _cell(a.get("error")),
-            )
-        console.print(trail)
-
-
-def render_health(console: Any, report: dict[str, Any]) -> None:
-    """Print the ``health`` report: one row per provider (its probe), one per endpoint."""
-    from rich.table import Table
-
-    table = Table(title="provider health", title_justify="left")
-    for col in ("provider", "probe", "category", "latency ms", "breaker", "available", "success", "endpoint / error"):
-        table.add_column(col)
-    probes = report.get("probes", {})
-    for name, prov in report.get("providers", {}).items():
-        probe = probes.get(name, {})
-        h = prov["health"]
-        rate = h.get("success_rate")
-        detail = probe.get("error") or probe.get("endpoint") or ""
-        table.add_row(
-            name,
-            probe.get("outcome", "-"),
-            _cell(probe.get("category")),
-            _cell(probe.get("latency_ms")),
-            prov["breaker"]["state"],
-            "yes" if prov["available"] else "no",
-            "-" if rate is None else f"{rate:.0%}",
-            detail,
-        )
-        for ep in prov.get("endpoints", []):
-            eh = ep["health"]
-            erate = eh.get("success_rate") if eh.get("requests") else None
-            table.add_row(
-                "",
-                "",
-                "",
-                _cell(eh["latency_ms"].get("ewma")),
-                ep["breaker"]["state"],
-                "",
-                "-" if erate is None else f"{erate:.0%}",
-                f"  {ep['url']}" + (f" ({eh['last_error']})" if eh.get("last_error") else ""),
-            )
-    console.print(table)
-    console.print(f"state backend: {_cell(report.get('state_backend'))}", markup=False)
-
-
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    """``data`` as TOML-ish text: scalars first, then one ``[table]`` per nested dict (``None`` left out)."""
-    lines: list[str] = []
-    tables: list[tuple[str, dict[str, Any]]] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            tables.append((key, value))
-        elif value is not None:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    out = ""
-    if lines:
-        out += (f"[{prefix}]\n" if prefix else "") + "\n".join(lines) + "\n\n"
-    for key, value in tables:
-        out += to_toml(value, f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key))
-    return out
-
-
-def _toml_key(key: Any) -> str:
-    text = str(key)
-    return text if text.replace("_", "").replace("-", "").isalnum() else json.dumps(text)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + " }"
-    return json.dumps(str(value), ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
