@@ -14,6 +14,8 @@ with them, and times must fall between 1970 and the year 3000.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from contextlib import ContextDecorator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -83,22 +85,41 @@ class parsing(ContextDecorator):
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, ValidationError):
-            where = f"{self.what}: " if self.what else ""
-            raise bad(self.provider, f"{where}impossible value: {rejected(exc)}") from None
+            raise self._invalid(exc) from None
+
+    def __call__(self, func: Callable[..., T]) -> Callable[..., T]:  # type: ignore[override]
+        """As a decorator: the same contract as the ``with`` block, without a context manager
+        per call (a parse function runs on every uncached answer)."""
+
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> T:
+            try:
+                return func(*args, **kwargs)
+            except ValidationError as exc:
+                raise self._invalid(exc) from None
+
+        return inner
+
+    def _invalid(self, exc: ValidationError) -> InvalidResponse:
+        where = f"{self.what}: " if self.what else ""
+        return bad(self.provider, f"{where}impossible value: {rejected(exc)}")
 
 
 def field(obj: Any, key: str | int, kind: type[T] | tuple[type, ...], provider: str, where: str = "") -> T:
     """``obj[key]`` of a JSON object (``str`` key) or array (``int`` key), checked to be of ``kind``."""
-    label = f"{where}.{key}" if where else str(key)
     try:
         if not isinstance(obj, dict | list):
             raise TypeError(obj)
         value = obj[key]  # type: ignore[index]  # a str key of a list: TypeError, as wanted
     except (KeyError, IndexError, TypeError):
-        raise bad(provider, f"missing field {label!r} (got {type(obj).__name__})") from None
+        raise bad(provider, f"missing field {_label(where, key)!r} (got {type(obj).__name__})") from None
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and bool not in _as_tuple(kind)):
-        raise bad(provider, f"field {label!r} is {type(value).__name__}, expected {_kind_name(kind)}")
+        raise bad(provider, f"field {_label(where, key)!r} is {type(value).__name__}, expected {_kind_name(kind)}")
     return value  # type: ignore[return-value]
+
+
+def _label(where: str, key: str | int) -> str:
+    return f"{where}.{key}" if where else str(key)
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:

@@ -10,9 +10,16 @@ no plain ``USD`` market, so the canonical quote ``USD`` maps to a stablecoin: th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from coinrelay.plugin import InvalidRequest, NotConfigured, NotSupported, ProviderContext, normalize_symbol
+from coinrelay.plugin import (
+    InvalidRequest,
+    NotConfigured,
+    NotSupported,
+    ProviderContext,
+    SymbolMapper,
+    normalize_symbol,
+)
 
 NAME = "binance"
 #: The stablecoin ``USD`` maps to when neither ``quotes`` nor ``usd_quote`` says otherwise.
@@ -35,11 +42,18 @@ class Pair:
     base: str
     quote: str
     requested_quote: str
+    #: The Binance symbol: base + quote (``BTCUSDT``).
+    name: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def name(self) -> str:
-        """The Binance symbol: base + quote (``BTCUSDT``)."""
-        return self.base + self.quote
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.base + self.quote)
+
+
+#: Pairs resolved so far, per provider (its ``ctx.symbols``, built once per provider from its
+#: config, which holds the overrides and the ``quotes`` table) and canonical symbol and quote:
+#: resolving is pure given those, and runs on every call otherwise. Bounded.
+_RESOLVED: dict[tuple[SymbolMapper, str, str], Pair] = {}
+_RESOLVED_MAX = 4096
 
 
 def usd_quote(ctx: ProviderContext) -> str:
@@ -59,9 +73,23 @@ def resolve_pair(ctx: ProviderContext, symbol: str, quote: str) -> Pair:
 
     :raises NotSupported: the pair cannot exist on Binance (same asset twice, or not a
         valid Binance symbol), so nothing is sent.
+    :raises NotConfigured: the ``usd_quote`` option is not a ticker (whatever the quote asked).
     """
-    base = (ctx.symbols.resolve(symbol) or symbol).upper()
-    used = ctx.symbols.quote(quote, {"USD": usd_quote(ctx)})
+    symbols = ctx.symbols
+    key = (symbols, symbol, quote)
+    pair = _RESOLVED.get(key)
+    if pair is not None:
+        return pair
+    pair = _resolve(ctx, symbols, symbol, quote)
+    if len(_RESOLVED) >= _RESOLVED_MAX:
+        _RESOLVED.clear()
+    _RESOLVED[key] = pair
+    return pair
+
+
+def _resolve(ctx: ProviderContext, symbols: SymbolMapper, symbol: str, quote: str) -> Pair:
+    base = (symbols.resolve(symbol) or symbol).upper()
+    used = symbols.quote(quote, {"USD": usd_quote(ctx)})
     pair = Pair(symbol=symbol, base=base, quote=used, requested_quote=quote)
     if base == used:
         raise NotSupported(f"no {base}/{used} market: base and quote are the same asset", provider=NAME)
