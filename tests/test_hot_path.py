@@ -1,13 +1,18 @@
 """The relay's hot-path shortcuts keep the contracts of what they replace.
 
 * ``requests.prepare`` (remembered ``validate`` + ``cache_key``);
-* the call deadline (``relay._Deadline``, in place of ``asyncio.timeout``);
-* ``Response.json`` with one shared decoder.
+* the attempt deadline (``_scope.Watchdog``: one loop timer for every attempt, in place of
+  ``asyncio.timeout``);
+* ``Response.json`` with one shared decoder;
+* the trail entry and the source's stamp built without pydantic's per-call machinery
+  (``_models.trusted_attempt``, ``_models.stamp``);
+* the rate budget spent and corrected without awaiting when it is in this process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 import pytest
@@ -24,7 +29,13 @@ from coinrelay import (
 )
 from coinrelay._config import CacheSettings, ProviderSettings, Settings
 from coinrelay._http import Response
+from coinrelay._models import Attempt, Source, stamp, trusted_attempt
+from coinrelay._outcome import Blame, Outcome
+from coinrelay._provider import RateLimit
 from coinrelay._requests import cache_key, prepare, validate
+from coinrelay._scope import Watchdog
+from coinrelay._state.memory import MemoryState
+from coinrelay.testing import FakeClock
 
 
 def test_prepare_matches_validate_and_cache_key_and_hands_out_copies() -> None:
@@ -114,3 +125,69 @@ def test_response_json_turns_a_bad_body_into_invalid_response(body: bytes) -> No
     with pytest.raises(InvalidResponse) as info:
         resp.json()
     assert "malformed JSON" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("binance", "https://api.binance.com", Outcome.OK, Blame.NONE, None, 0.123),
+        ("coincap", None, Outcome.TIMEOUT, Blame.ENDPOINT, "no answer", 5000.0),
+    ],
+)
+def test_a_trusted_attempt_is_the_model_validation_builds(values: tuple) -> None:
+    names = ("provider", "endpoint", "outcome", "blame", "error", "latency_ms")
+    trusted = trusted_attempt(*values)
+    validated = Attempt(**dict(zip(names, values, strict=True)))
+    assert trusted == validated
+    assert trusted.model_dump() == validated.model_dump()
+    assert trusted.model_dump_json() == validated.model_dump_json()
+    assert trusted.model_fields_set == validated.model_fields_set
+    assert trusted.model_copy(update={"error": "x"}).error == "x"
+
+
+def test_stamp_is_what_assigning_the_fields_does() -> None:
+    trail = [trusted_attempt("a", None, Outcome.OK, Blame.NONE, None, 1.0)]
+    stamped = Source(provider="x")
+    assigned = stamped.model_copy(deep=True)
+    stamp(stamped, "a", "https://a.example", trail)
+    assigned.provider, assigned.endpoint, assigned.attempts = "a", "https://a.example", trail
+    assert stamped == assigned
+    assert stamped.model_fields_set == assigned.model_fields_set
+    assert stamped.model_dump_json(exclude_unset=True) == assigned.model_dump_json(exclude_unset=True)
+
+
+async def test_the_watchdog_cancels_only_the_attempts_past_their_deadline() -> None:
+    watchdog = Watchdog()
+    loop = asyncio.get_running_loop()
+    ended: dict[str, bool] = {}
+
+    async def attempt(name: str, seconds: float) -> None:
+        timer = watchdog.start(time.monotonic() + seconds)
+        try:
+            await asyncio.Event().wait()  # never set: only the watchdog ends it
+        except asyncio.CancelledError:
+            ended[name] = timer.end(True)
+            raise
+
+    late = loop.create_task(attempt("late", 60.0))  # armed first, for the far deadline
+    # the first moves the timer earlier; the others are found due, or re-armed for, when it fires
+    soon = [loop.create_task(attempt(f"soon{i}", 0.01 * (i + 1))) for i in range(3)]
+    for task in soon:
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert ended == {"soon0": True, "soon1": True, "soon2": True}  # each a timeout, none an outside cancel
+    assert not late.done() and list(watchdog.pending) != []
+    late.cancel()  # from outside: not the watchdog's
+    with pytest.raises(asyncio.CancelledError):
+        await late
+    assert ended["late"] is False and not watchdog.pending
+
+
+async def test_the_budget_spent_without_awaiting_is_the_same_budget() -> None:
+    rl = RateLimit(limit=10, period=60, aligned=True, usage_header="x-used")
+    now_state, awaited_state = MemoryState(FakeClock()), MemoryState(FakeClock())
+    for cost in (3, 3, 3, 3):
+        assert now_state.spend_now("d", cost, rl) == await awaited_state.spend("d", cost, rl)
+    assert now_state.observe_usage_now("d", 9.5, rl)
+    await awaited_state.observe_usage("d", 9.5, rl)
+    assert await now_state.remaining("d", rl) == await awaited_state.remaining("d", rl)

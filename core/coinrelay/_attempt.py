@@ -50,18 +50,17 @@ from ._errors import (
     SymbolNotFound,
 )
 from ._http import EndpointsUnavailable
-from ._models import Result
+from ._models import Result, stamp
 from ._outcome import Blame, Outcome
 from ._parsing import rejected
-from ._redact import shown
-from ._scope import AttemptScope, Timer
+from ._scope import AttemptScope, Watchdog
 from ._state.base import Pause
 
 if TYPE_CHECKING:
     from ._clock import Clock
     from ._models import Attempt
     from ._recorder import Recorder
-    from ._runtime import EndpointState, ProviderRuntime
+    from ._runtime import ProviderRuntime
     from ._state.base import StateBackend
 
 log = logging.getLogger("coinrelay.relay")
@@ -100,7 +99,7 @@ class AttemptResult:
 class AttemptRunner:
     """Runs attempts and records each outcome once (through the :class:`~._recorder.Recorder`)."""
 
-    __slots__ = ("check", "clock", "recorder", "sandbox", "state")
+    __slots__ = ("check", "clock", "recorder", "sandbox", "state", "watchdog")
 
     def __init__(
         self, *, recorder: Recorder, state: StateBackend, clock: Clock, sandbox: bool, check: Check | None
@@ -110,6 +109,8 @@ class AttemptRunner:
         self.clock = clock
         self.sandbox = sandbox
         self.check = check
+        #: Ends an attempt that outlives its share (one loop timer for every attempt in flight).
+        self.watchdog = Watchdog()
 
     async def run(
         self,
@@ -127,21 +128,13 @@ class AttemptRunner:
         :param check: what the result must pass (default: the runner's ``check``).
         """
         fn, argnames = rt.impls[category]
-        recorder = self.recorder
         started = time.perf_counter()
         excluded: set[str] = set()
         first_entry = len(trail)
-
-        def endpoint_failed(ep: EndpointState, outcome: Outcome, error: str, latency: float) -> None:
-            recorder.endpoint_failed(rt, category, ep, outcome, error, latency, trail)
-
         while True:
-            scope = AttemptScope(
-                rt, category, deadline, hops=hops, sandbox=self.sandbox, excluded=excluded,
-                on_endpoint_failure=endpoint_failed,
-            )  # fmt: skip
+            scope = AttemptScope(rt, category, deadline, hops, self.sandbox, excluded, self.recorder, trail)
             kwargs = {n: (ProviderContext(scope) if n == "ctx" else params[n]) for n in argnames}
-            timer = Timer(deadline + TIMER_GRACE)
+            timer = self.watchdog.start(deadline + TIMER_GRACE)
             try:
                 try:
                     result = await fn(**kwargs)
@@ -210,14 +203,15 @@ class AttemptRunner:
     ) -> AttemptResult:
         latency = time.perf_counter() - started
         endpoint = scope.last_endpoint
-        if endpoint is not None:
-            self.recorder.endpoint_answered(rt.endpoint_state(endpoint), scope.last_elapsed)
         src = result.source
-        src.provider = rt.name
         if endpoint is not None:
-            src.endpoint = shown(endpoint)
-        self.recorder.succeeded(rt, category, src.endpoint, latency, trail)
-        src.attempts = trail
+            ep = rt.endpoint_state(endpoint)
+            self.recorder.succeeded(rt, category, ep, scope.last_elapsed, latency, trail)
+            stamp(src, rt.name, ep.label, trail)
+        else:
+            self.recorder.succeeded(rt, category, None, 0.0, latency, trail, src.endpoint)
+            src.provider = rt.name  # the plugin's own endpoint (if any) stays as it set it
+            src.attempts = trail
         if self.sandbox:
             src.sandbox = True
         return AttemptResult(result, Outcome.OK, Blame.NONE, None, True)

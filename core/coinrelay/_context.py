@@ -126,7 +126,7 @@ class ProviderContext:
 
     def option(self, key: str, default: Any = None) -> Any:
         """A plugin-specific key of ``[providers.<name>]``."""
-        return self._scope.runtime.settings.options().get(key, default)
+        return self._scope.runtime.options.get(key, default)
 
     def secret(self, key: str = "api_key") -> str | None:
         """A credential from config (``api_key`` or a key named in ``credentials``)."""

@@ -82,7 +82,12 @@ class HealthWindow:
         if not ok:
             self._window_failures += 1
 
-    def record_success(self, latency: float) -> None:
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def record_success(self, latency: float, now: float | None = None) -> None:
+        """A success that took ``latency`` seconds, at wall time ``now`` (default: the clock's)."""
         self.requests += 1
         self.successes += 1
         outcomes = self._outcomes  # _push(True), inlined: this runs several times per call
@@ -92,7 +97,7 @@ class HealthWindow:
         self._latencies.append(latency)
         ewma = self.ewma
         self.ewma = latency if ewma is None else ewma + self.alpha * (latency - ewma)
-        self.last_success_at = self._clock.time()
+        self.last_success_at = self._clock.time() if now is None else now
 
     def record_failure(self, error: str, latency: float | None = None) -> None:
         self.requests += 1

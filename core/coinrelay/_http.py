@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
+from ._breaker import CLOSED
 from ._errors import (
     Forbidden,
     NotConfigured,
@@ -43,6 +44,7 @@ from ._response import Response
 from ._transport import RawResponse, TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
+    from ._runtime import ProviderRuntime
     from ._scope import AttemptScope
 
 #: Header forwarded to another coinrelay deployment to stop request loops.
@@ -125,31 +127,37 @@ class EndpointClient:
         """
         scope = self._scope
         rt = scope.runtime
-        bases = rt.endpoints if endpoints is None else [e for e in rt.endpoints if e in endpoints] or list(endpoints)
-        if not bases:
+        if endpoints is None:
+            mirrors = rt.mirrors()
+        else:
+            bases = [e for e in rt.endpoints if e in endpoints] or list(endpoints)
+            mirrors = [rt.endpoint_state(base) for base in bases]
+        if not mirrors:
             raise NotConfigured(f"no endpoints configured (set providers.{rt.name}.endpoints)", provider=rt.name)
         per_try = rt.timeout if timeout is None else timeout
         excluded = scope.excluded
         last_error: TransientError | None = None
-        for i, base in enumerate(bases):
-            if base in excluded:
+        for i, ep in enumerate(mirrors):
+            base = ep.base
+            if excluded and base in excluded:
                 continue
-            ep = rt.endpoint_state(base)
-            if not ep.breaker.allow():
+            breaker = ep.breaker
+            if breaker.record.state != CLOSED and not breaker.allow():
                 continue
-            remaining = scope.remaining()
+            remaining = scope.deadline - time.monotonic()
             if remaining <= 0:
-                ep.breaker.release_probe()
+                breaker.release_probe()
                 raise UpstreamTimeout(
                     "the attempt's time ran out before a request could be sent", provider=rt.name, endpoint=base
                 )
             if rt.rate_limit is not None:
                 try:
-                    await rt.spend_budget(weight, base)
+                    if not rt.spend_now(weight, base):
+                        await rt.spend_budget(weight, base)
                 except RateLimited:
-                    ep.breaker.release_probe()
+                    breaker.release_probe()
                     raise
-            left = sum(1 for b in bases[i:] if b not in excluded)
+            left = sum(1 for m in mirrors[i:] if m.base not in excluded) if excluded else len(mirrors) - i
             share = remaining / (left if left < MIRRORS_PER_SHARE else MIRRORS_PER_SHARE)
             timeout_s = per_try if per_try < share else share
             req_headers = rt.default_headers if not headers else {**rt.default_headers, **headers}
@@ -168,53 +176,33 @@ class EndpointClient:
                 outcome = Outcome.FAILED
             else:
                 scope.pending_endpoint = None
-                elapsed = time.perf_counter() - started
                 status = resp.status
                 scope.last_endpoint = base
-                scope.last_elapsed = elapsed
+                scope.last_elapsed = time.perf_counter() - started
                 if status < 500:
-                    return await self._answer(resp, base)
+                    if rt.rate_limit is not None and not rt.observe_usage_now(resp.headers):
+                        await rt.observe_usage(resp.headers)
+                    return self._answer(resp, base)
                 err = UpstreamServerError(f"HTTP {status}", provider=rt.name, endpoint=base, status=status)
                 outcome = Outcome.FAILED
             scope.pending_endpoint = None
             # this endpoint failed: the attempt charges it to the endpoint, then the next mirror is tried
             last_error = err
             excluded.add(base)
-            report = scope.on_endpoint_failure
-            if report is not None:
-                report(ep, outcome, err.message, time.perf_counter() - started)
-            else:
-                ep.failed(err, time.perf_counter() - started)
+            scope.endpoint_failed(ep, outcome, err.message, time.perf_counter() - started)
         if last_error is None:
             raise EndpointsUnavailable(
-                f"no endpoint available ({len(bases)} configured: open breakers or already failed)", provider=rt.name
+                f"no endpoint available ({len(mirrors)} configured: open breakers or already failed)",
+                provider=rt.name,
             )
         raise last_error
 
-    async def _answer(self, resp: RawResponse, base: str) -> Response:
-        """An endpoint answered below 500: spend nothing more, map 429/418/403/451, or hand it over."""
+    def _answer(self, resp: RawResponse, base: str) -> Response:
+        """An endpoint answered below 500 (its usage header already read): map 429/418/403/451, or hand it over."""
         rt = self._scope.runtime
         status = resp.status
-        if rt.rate_limit is not None:
-            await rt.observe_usage(resp.headers)
-        if status in (429, 418):
-            retry_after = parse_retry_after(resp.headers.get("retry-after"), rt.clock.time())
-            banned = status == 418
-            raise RateLimited(
-                ("IP banned (HTTP 418)" if banned else "rate limited (HTTP 429)")
-                + (f", retry after {retry_after:.0f}s" if retry_after is not None else ""),
-                provider=rt.name,
-                endpoint=base,
-                retry_after=retry_after,
-                banned=banned,
-            )
-        if status in (451, 403):
-            raise Forbidden(
-                f"HTTP {status}: {_error_text(resp.content, rt.secrets.values()) or 'forbidden'}",
-                provider=rt.name,
-                endpoint=base,
-                status=status,
-            )
+        if status >= 400:
+            _refuse(rt, resp, base)
         return Response(
             status_code=status,
             headers=resp.headers,
@@ -223,6 +211,29 @@ class EndpointClient:
             endpoint=base,
             provider=rt.name,
             secrets=rt.secrets.values(),
+        )
+
+
+def _refuse(rt: ProviderRuntime, resp: RawResponse, base: str) -> None:
+    """Raise what a 429/418 (``RateLimited``) or 451/403 (``Forbidden``) means; other 4xx pass."""
+    status = resp.status
+    if status in (429, 418):
+        retry_after = parse_retry_after(resp.headers.get("retry-after"), rt.clock.time())
+        banned = status == 418
+        raise RateLimited(
+            ("IP banned (HTTP 418)" if banned else "rate limited (HTTP 429)")
+            + (f", retry after {retry_after:.0f}s" if retry_after is not None else ""),
+            provider=rt.name,
+            endpoint=base,
+            retry_after=retry_after,
+            banned=banned,
+        )
+    if status in (451, 403):
+        raise Forbidden(
+            f"HTTP {status}: {_error_text(resp.content, rt.secrets.values()) or 'forbidden'}",
+            provider=rt.name,
+            endpoint=base,
+            status=status,
         )
 
 

@@ -76,6 +76,38 @@ class Attempt(_Model):
     latency_ms: float | None = None
 
 
+_ATTEMPT_FIELDS = frozenset(("provider", "endpoint", "outcome", "blame", "error", "latency_ms"))
+_new = object.__new__
+_set = object.__setattr__
+
+
+def trusted_attempt(
+    provider: str, endpoint: str | None, outcome: Outcome, blame: Blame, error: str | None, latency_ms: float
+) -> Attempt:
+    """An :class:`Attempt` from values the core made itself (the recorder's), without validating them.
+
+    The very model ``Attempt(provider=..., ..., latency_ms=...)`` builds — same fields, same
+    ``model_fields_set`` — at two thirds of the cost: one is written down for every attempt.
+    """
+    a = _new(Attempt)
+    _set(
+        a,
+        "__dict__",
+        {
+            "provider": provider,
+            "endpoint": endpoint,
+            "outcome": outcome,
+            "blame": blame,
+            "error": error,
+            "latency_ms": latency_ms,
+        },
+    )
+    _set(a, "__pydantic_fields_set__", set(_ATTEMPT_FIELDS))
+    _set(a, "__pydantic_extra__", None)
+    _set(a, "__pydantic_private__", None)
+    return a
+
+
 class Source(_Model):
     """Where a result came from."""
 
@@ -92,6 +124,19 @@ class Source(_Model):
     #: ``provider``, ``endpoint`` and ``fetched_at`` still name the original fetch; ``age``
     #: says how old it is.
     cached: bool = False
+
+
+def stamp(source: Source, provider: str, endpoint: str | None, attempts: list[Attempt]) -> None:
+    """Say on ``source`` who answered and the trail: what assigning the three fields does (the
+    models do not validate assignments), without pydantic's per-field dispatch."""
+    fields = source.__dict__
+    fields["provider"] = provider
+    fields["endpoint"] = endpoint
+    fields["attempts"] = attempts
+    source.__pydantic_fields_set__.update(_STAMPED)
+
+
+_STAMPED = ("provider", "endpoint", "attempts")
 
 
 class Result(_Model):

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from ._events import FailoverHappened, RequestFinished
-from ._models import Attempt
+from ._models import Attempt, trusted_attempt
 from ._outcome import Blame, Outcome
 from ._redact import shown
 
@@ -88,14 +88,35 @@ class Recorder:
     # -- provider level -----------------------------------------------------------------
 
     def succeeded(
-        self, rt: ProviderRuntime, category: str, endpoint: str | None, latency: float, trail: list[Attempt]
+        self,
+        rt: ProviderRuntime,
+        category: str,
+        ep: EndpointState | None,
+        ep_latency: float,
+        latency: float,
+        trail: list[Attempt],
+        endpoint: str | None = None,
     ) -> None:
+        """The provider answered well: the endpoint ``ep`` that answered (when ``ctx.http`` was used;
+        its exchange took ``ep_latency``), the provider's breaker and health, its category's
+        health, a trail entry naming ``ep`` (else ``endpoint``, the plugin's own), the stats."""
+        health = rt.health
+        now = health.clock.time()  # one reading for every window of the provider (one state, one clock)
+        if ep is not None:
+            ep.health.record_success(ep_latency, now)
+            ep.breaker.record_success()
+            endpoint = ep.label
+        else:
+            endpoint = shown(endpoint)
         rt.breaker.record_success()
-        rt.health.record_success(latency)
+        health.record_success(latency, now)
         ch = rt.category_health.get(category)
         if ch is not None:
-            ch.record_success(latency)
-        self._entry(rt, category, endpoint, Outcome.OK, Blame.NONE, None, latency, trail)
+            ch.record_success(latency, now)
+        trail.append(trusted_attempt(rt.name, endpoint, Outcome.OK, Blame.NONE, None, round(latency * 1000, 3)))
+        notify = self._request
+        if notify is not None:
+            notify(RequestFinished(rt.name, endpoint, category, Outcome.OK, latency, None, Blame.NONE))
         for listener in self.listeners:
             listener.record(rt.name, category, Outcome.OK, latency)
 
@@ -184,16 +205,9 @@ class Recorder:
         trail: list[Attempt],
     ) -> None:
         endpoint = shown(endpoint)
-        trail.append(
-            Attempt(
-                provider=rt.name,
-                endpoint=endpoint,
-                outcome=outcome,
-                blame=blame,
-                error=error,
-                latency_ms=round(latency * 1000, 3),
-            )
-        )
+        if type(outcome) is not Outcome:  # a str from a plugin's error: what validation would make of it
+            outcome = Outcome(outcome)
+        trail.append(trusted_attempt(rt.name, endpoint, outcome, Blame(blame), error, round(latency * 1000, 3)))
         notify = self._request
         if notify is not None:
             notify(RequestFinished(rt.name, endpoint, category, outcome, latency, error, blame))

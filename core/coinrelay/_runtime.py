@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ._breaker import BreakerPolicy, BreakerRecord, CircuitBreaker
+from ._breaker import CLOSED, BreakerPolicy, BreakerRecord, CircuitBreaker
 from ._clock import Clock
 from ._config import BreakerSettings, ProviderSettings
-from ._errors import ConfigError, ProviderError, RateLimited
+from ._errors import ConfigError, RateLimited
 from ._events import BreakerStateChanged
 from ._health import HealthWindow
 from ._parsing import redact
@@ -58,20 +58,19 @@ def effective_rate_limit(info: ProviderInfo, settings: ProviderSettings) -> Rate
 class EndpointState:
     """One endpoint (mirror) of a provider: its breaker and health."""
 
-    __slots__ = ("base", "breaker", "health")
+    __slots__ = ("base", "breaker", "health", "label")
 
     def __init__(self, base: str, breaker: CircuitBreaker, health: HealthWindow) -> None:
         self.base = base
         self.breaker = breaker
         self.health = health
+        #: The endpoint as shown anywhere (trail, health, logs): its password masked.
+        self.label = shown(base)
 
-    def failed(self, err: ProviderError, latency: float) -> None:
-        self.health.record_failure(err.message, latency)
-        self.breaker.record_failure(err.message)
-
-    def succeeded(self, latency: float) -> None:
-        self.health.record_success(latency)
-        self.breaker.record_success()
+    def failed(self, error: str, latency: float) -> None:
+        """Charge a failure to this endpoint's health and breaker (no trail: nobody keeps one)."""
+        self.health.record_failure(error, latency)
+        self.breaker.record_failure(error)
 
 
 class ProviderRuntime:
@@ -94,6 +93,8 @@ class ProviderRuntime:
         self.name = info.name
         self.info = info
         self.settings = settings
+        #: The plugin-specific keys of ``[providers.<name>]`` (``ctx.option``), read once.
+        self.options: dict[str, Any] = settings.options()
         self.impls = impls
         self.transport = transport
         self.state = state
@@ -116,8 +117,9 @@ class ProviderRuntime:
         self.health = state.health(f"{self.name}")
         self.category_health: dict[str, HealthWindow] = {c: state.health(f"{self.name}|{c}") for c in impls}
         self._endpoints: dict[str, EndpointState] = {}
-        for base in self.endpoints:
-            self.endpoint_state(base)
+        self._mirror_bases: list[str] = []
+        self._mirrors: list[EndpointState] = []
+        self.mirrors()
         self.rate_limit: RateLimit | None = effective_rate_limit(info, settings)
         #: The quota domain: one budget shared by every endpoint of the provider.
         self.domain = f"{self.name}"
@@ -128,7 +130,7 @@ class ProviderRuntime:
         if api_key:
             self.secrets["api_key"] = api_key
         for key in info.credentials:
-            value = settings.options().get(key)
+            value = self.options.get(key)
             if isinstance(value, str) and value:
                 self.secrets[key] = value
         self.configured_reason: str | None = None
@@ -151,11 +153,26 @@ class ProviderRuntime:
             )
         return ep
 
+    def mirrors(self) -> list[EndpointState]:
+        """The configured endpoints' states, in order: what ``ctx.http`` walks when a plugin names none.
+
+        Built once (and again if :attr:`endpoints` was changed in place).
+        """
+        if self._mirror_bases != self.endpoints:
+            self._mirror_bases = list(self.endpoints)
+            self._mirrors = [self.endpoint_state(base) for base in self.endpoints]
+        return self._mirrors
+
     def endpoint_available(self) -> bool:
         """Could a call reach one of the configured endpoints now (an endpoint breaker lets it)?"""
-        if not self.endpoints:
+        mirrors = self.mirrors()
+        if not mirrors:
             return True  # a local provider (technical), or unconfigured (reported elsewhere)
-        return any(self.endpoint_state(base).breaker.is_available() for base in self.endpoints)
+        for ep in mirrors:
+            br = ep.breaker
+            if br.record.state == CLOSED or br.is_available():
+                return True
+        return False
 
     def endpoint_states(self) -> list[EndpointState]:
         """Every endpoint used so far: the configured ones, then any a plugin chose per call."""
@@ -199,32 +216,61 @@ class ProviderRuntime:
 
     # -- budget ----------------------------------------------------------------
 
+    def spend_now(self, weight: float, endpoint: str) -> bool:
+        """Spend ``weight`` from a budget kept in this process, without awaiting: ``True`` when
+        done (or there is no budget); ``False`` when the state backend must be asked
+        (:meth:`spend_budget`).
+
+        :raises RateLimited: the budget is spent (``local``: nothing was sent).
+        """
+        rl = self.rate_limit
+        if rl is None:
+            return True
+        wait = self.state.spend_now(self.domain, weight, rl)
+        if wait is None:
+            return False
+        if wait > 0:
+            raise self._over_budget(rl, wait, endpoint)
+        return True
+
     async def spend_budget(self, weight: float, endpoint: str) -> None:
+        """Spend ``weight`` from the budget, wherever the state backend keeps it.
+
+        :raises RateLimited: the budget is spent (``local``: nothing was sent).
+        """
         rl = self.rate_limit
         if rl is None:
             return
         wait = await self.state.spend(self.domain, weight, rl)
         if wait > 0:
-            raise RateLimited(
-                f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); next in {wait:.2f}s",
-                provider=self.name,
-                endpoint=endpoint,
-                retry_after=wait,
-                local=True,
-            )
+            raise self._over_budget(rl, wait, endpoint)
+
+    def _over_budget(self, rl: RateLimit, wait: float, endpoint: str) -> RateLimited:
+        return RateLimited(
+            f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); next in {wait:.2f}s",
+            provider=self.name,
+            endpoint=endpoint,
+            retry_after=wait,
+            local=True,
+        )
+
+    def observe_usage_now(self, headers: Mapping[str, str]) -> bool:
+        """Correct the budget from the provider's usage header without awaiting: ``False`` when
+        the state backend must be told (:meth:`observe_usage`)."""
+        rl = self.rate_limit
+        if rl is None or rl.usage_header is None:
+            return True
+        used = _usage(headers, rl.usage_header)
+        return used is None or self.state.observe_usage_now(self.domain, used, rl)
 
     async def observe_usage(self, headers: Mapping[str, str]) -> None:
+        """Correct the budget from the provider's usage header (units it counted for our IP)."""
         rl = self.rate_limit
         if rl is None or rl.usage_header is None:
             return
-        raw = headers.get(rl.usage_header)
-        if raw is None:
-            return
-        try:
-            used = float(raw)
-        except ValueError:
-            return
-        await self.state.observe_usage(self.domain, used, rl)
+        used = _usage(headers, rl.usage_header)
+        if used is not None:
+            await self.state.observe_usage(self.domain, used, rl)
 
     # -- memo (for plugins' slow lookups such as CoinGecko's /coins/list) --------
 
@@ -252,3 +298,14 @@ class ProviderRuntime:
             return value
         finally:
             self._memo_inflight.pop(key, None)
+
+
+def _usage(headers: Mapping[str, str], name: str) -> float | None:
+    """The units a usage header says are spent, ``None`` when absent or not a number."""
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None

@@ -116,6 +116,16 @@ class StateBackend(abc.ABC):
     async def remaining(self, domain: str, limit: RateLimit) -> float:
         """Units left in ``domain``'s current window."""
 
+    def spend_now(self, domain: str, cost: float, limit: RateLimit) -> float | None:
+        """:meth:`spend` without awaiting, for a backend that keeps budgets in this process;
+        ``None`` (nothing spent) when it must be asked with :meth:`spend`. For the hot path."""
+        return None
+
+    def observe_usage_now(self, domain: str, used: float, limit: RateLimit) -> bool:
+        """:meth:`observe_usage` without awaiting when the budget is in this process (``True``);
+        ``False`` (nothing recorded) when it must be told with :meth:`observe_usage`."""
+        return False
+
     # -- cache ------------------------------------------------------------------
 
     @abc.abstractmethod

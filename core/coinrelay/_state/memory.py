@@ -44,15 +44,22 @@ class MemoryState(StateBackend):
 
     def _quota(self, domain: str, limit: RateLimit) -> QuotaWindow:
         q = self._quotas.get(domain)
-        if q is None or q.limit != limit:
+        if q is None or (q.limit is not limit and q.limit != limit):
             q = self._quotas[domain] = QuotaWindow(limit)
         return q
 
     async def spend(self, domain: str, cost: float, limit: RateLimit) -> float:
+        return self.spend_now(domain, cost, limit)
+
+    def spend_now(self, domain: str, cost: float, limit: RateLimit) -> float:
         return self._quota(domain, limit).spend(cost, self.clock.time())
 
     async def observe_usage(self, domain: str, used: float, limit: RateLimit) -> None:
+        self.observe_usage_now(domain, used, limit)
+
+    def observe_usage_now(self, domain: str, used: float, limit: RateLimit) -> bool:
         self._quota(domain, limit).observe(used, self.clock.time())
+        return True
 
     async def remaining(self, domain: str, limit: RateLimit) -> float:
         return self._quota(domain, limit).remaining(self.clock.time())
