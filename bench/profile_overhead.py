@@ -84,6 +84,8 @@ class InstantTransport:
     """Answers every GET at once with Binance's ticker/price body for the asked symbol."""
 
     name = "instant"
+    #: No timeout of its own: a relay call's fetch runs in the caller's task, as on aiohttp and wreq.
+    inline = True
 
     async def get(
         self, url: str, *, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: float

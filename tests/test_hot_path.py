@@ -33,8 +33,8 @@ from coinrelay._models import Attempt, Source, stamp, trusted_attempt
 from coinrelay._outcome import Blame, Outcome
 from coinrelay._provider import RateLimit
 from coinrelay._requests import cache_key, prepare, validate
-from coinrelay._scope import Watchdog
 from coinrelay._state.memory import MemoryState
+from coinrelay._watchdog import Watchdog
 from coinrelay.testing import FakeClock
 
 

@@ -53,8 +53,9 @@ from ._http import EndpointsUnavailable
 from ._models import Result, stamp
 from ._outcome import Blame, Outcome
 from ._parsing import rejected
-from ._scope import AttemptScope, Watchdog
+from ._scope import AttemptScope
 from ._state.base import Pause
+from ._watchdog import Watchdog
 
 if TYPE_CHECKING:
     from ._clock import Clock

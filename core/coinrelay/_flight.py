@@ -5,22 +5,28 @@ For one call (``key`` is its category and parameters):
 1. a fresh cached value is returned as it is (it is shared: results are read-only);
 2. with ``[cache] stale_while_revalidate``, a value past its TTL but within ``max_stale`` is
    returned at once (flagged ``stale``) while one background flight refreshes it;
-3. otherwise the call joins the identical call already in flight, or starts one: the walk runs
-   in a task of its own; each caller waits on a future of its own, which the task resolves in
-   its last step, so one caller's cancellation never cancels the fetch for the others (the
-   last one to leave does);
+3. otherwise the call joins the identical call already in flight, or starts one. The first
+   caller runs the walk in its own task (:class:`~coinrelay._inline.Drive`: no task to start,
+   no loop turn to hand the answer over); each later one waits on a future of its own, which
+   the walk resolves in its last step. One caller's cancellation never cancels the fetch for
+   the others: when the first caller leaves while others wait, the walk moves to a task of
+   its own; the last one to leave cancels it. (A background refresh, or a transport whose
+   timeouts cancel the task themselves — ``Transport.inline`` false — runs in a task from
+   the start.)
 4. when every provider failed, a stale value within ``max_stale`` is served instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ._errors import AllProvidersFailed, SymbolNotFound
 from ._events import CallFinished
+from ._inline import Drive
 from ._outcome import Outcome
 from ._state.base import CacheEntry
 
@@ -36,25 +42,47 @@ Notify = Callable[[object], None]
 
 
 class _Flight:
-    """One upstream fetch shared by every identical concurrent call."""
+    """One upstream fetch shared by every identical concurrent call.
 
-    __slots__ = ("keep", "task", "waiters")
+    The owner (:class:`~coinrelay._inline.Owner`) of its walk when the first caller runs it.
+    """
 
-    def __init__(self, keep: bool) -> None:
+    __slots__ = ("drive", "flights", "keep", "key", "task", "waiters")
+
+    def __init__(self, flights: Flights, key: str, keep: bool) -> None:
+        self.flights = flights
+        self.key = key
+        #: The walk in a task of its own (from the start, or since the first caller left).
         self.task: asyncio.Task[None] | None = None
+        #: The walk in the first caller's task.
+        self.drive: Drive[Result] | None = None
+        #: The other callers' futures.
         self.waiters: list[asyncio.Future[Result]] = []
         #: A background refresh: it runs to the end even when nobody waits.
         self.keep = keep
+
+    def adopt(self, rest: Awaitable[Result], context: contextvars.Context) -> asyncio.Task[None]:
+        """The first caller left while others wait: the rest of the walk goes on in a task."""
+        task = self.task = asyncio.get_running_loop().create_task(self.flights._land(self, rest), context=context)
+        return task
+
+    def abandon(self) -> None:
+        """The first caller left and nobody waits: the walk is being cancelled; a new caller starts afresh."""
+        self.flights._forget(self)
 
 
 class Flights:
     """The cache and single flight of one relay."""
 
-    def __init__(self, *, state: StateBackend, settings: Settings, clock: Clock, walk: Walk) -> None:
+    def __init__(
+        self, *, state: StateBackend, settings: Settings, clock: Clock, walk: Walk, inline: bool = True
+    ) -> None:
         self.state = state
         self.settings = settings
         self.clock = clock
         self.walk = walk
+        #: The first caller runs the walk itself (see the module docstring).
+        self.inline = inline
         self.inflight: dict[str, _Flight] = {}
         self.cache_on = settings.cache.enabled
         self.swr = settings.cache.enabled and settings.cache.stale_while_revalidate
@@ -84,29 +112,57 @@ class Flights:
                         self._done(category, "stale", stale, None, 0.0)
                     return stale
         flight = self.inflight.get(key)
-        served = "coalesced"
-        if flight is None:
+        waiter: asyncio.Future[Result] | None = None
+        work: Awaitable[Result]
+        if flight is None and self.inline:
             served = "provider"
-            flight = self._start(key, category, params, hops, deadline, consensus, entry, keep=False)
-        waiter: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        flight.waiters.append(waiter)
+            work = self._lead(key, self._fly(key, category, params, hops, deadline, consensus, entry))
+        else:
+            served = "coalesced"
+            if flight is None:
+                served = "provider"
+                flight = self._start(key, category, params, hops, deadline, consensus, entry, keep=False)
+            work = waiter = asyncio.get_running_loop().create_future()
+            flight.waiters.append(waiter)
         if self.notify is None:
             try:
-                return await waiter
+                return await work
             except asyncio.CancelledError:
-                self._leave(key, flight, waiter)
+                if waiter is not None:
+                    self._leave(key, flight, waiter)  # type: ignore[arg-type]
                 raise
         started = time.perf_counter()
         try:
-            result = await waiter
+            result = await work
         except asyncio.CancelledError:
-            self._leave(key, flight, waiter)
+            if waiter is not None:
+                self._leave(key, flight, waiter)  # type: ignore[arg-type]
             raise
         except Exception as exc:
             self._done(category, "none", None, exc, time.perf_counter() - started)
             raise
         latency = time.perf_counter() - started
         self._done(category, "stale" if result.source.stale else served, result, None, latency)
+        return result
+
+    async def _lead(self, key: str, fly: Coroutine[Any, Any, Result]) -> Result:
+        """The first caller's flight: ``fly`` (the walk) run in this task, the other callers answered at its end."""
+        flight = self.inflight[key] = _Flight(self, key, keep=False)
+        drive = flight.drive = Drive(fly, flight)
+        try:
+            result = await drive
+        except asyncio.CancelledError:
+            if not drive.moved:  # the walk itself was cancelled (the caller was alone, or closing)
+                _answer(flight.waiters, None, None)
+            raise
+        except Exception as exc:
+            _answer(flight.waiters, None, exc)
+            raise
+        else:
+            _answer(flight.waiters, result, None)
+        finally:
+            if not drive.moved:
+                self._forget(flight)
         return result
 
     def _done(self, category: str, served: str, result: Result | None, exc: Exception | None, latency: float) -> None:
@@ -129,8 +185,7 @@ class Flights:
         task = flight.task
         if task is not None and not task.done() and not waiters and not flight.keep:
             task.cancel()  # the last waiter left: nobody needs the answer
-            if self.inflight.get(key) is flight:
-                del self.inflight[key]  # a new caller starts afresh, not on a cancelled fetch
+            self._forget(flight)  # a new caller starts afresh, not on a cancelled fetch
 
     def _start(
         self,
@@ -144,45 +199,33 @@ class Flights:
         *,
         keep: bool,
     ) -> _Flight:
-        flight = self.inflight[key] = _Flight(keep)
+        flight = self.inflight[key] = _Flight(self, key, keep)
         flight.task = asyncio.get_running_loop().create_task(
-            self._land(key, flight, category, params, hops, deadline, consensus, entry)
+            self._land(flight, self._fly(key, category, params, hops, deadline, consensus, entry))
         )
         return flight
 
-    async def _land(
-        self,
-        key: str,
-        flight: _Flight,
-        category: str,
-        params: dict[str, Any],
-        hops: int,
-        deadline: float | None,
-        consensus: bool,
-        entry: CacheEntry | None,
-    ) -> None:
-        """Run a flight's fetch, then resolve every waiter's future in the same step.
+    async def _land(self, flight: _Flight, work: Awaitable[Result]) -> None:
+        """Run a flight's walk in its task, then resolve every waiter's future in the same step.
 
         The task itself never fails (a background refresh may have no waiter to read the
         error); it ends cancelled when cancelled, and so do the waiters still there.
         """
         try:
-            result = await self._fly(key, category, params, hops, deadline, consensus, entry)
+            result = await work
         except asyncio.CancelledError:
-            for waiter in flight.waiters:
-                waiter.cancel()
+            _answer(flight.waiters, None, None)
             raise
         except Exception as exc:  # noqa: BLE001 - handed to every waiter, who raises it
-            for waiter in flight.waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+            _answer(flight.waiters, None, exc)
         else:
-            for waiter in flight.waiters:
-                if not waiter.done():
-                    waiter.set_result(result)
+            _answer(flight.waiters, result, None)
         finally:
-            if self.inflight.get(key) is flight:
-                del self.inflight[key]
+            self._forget(flight)
+
+    def _forget(self, flight: _Flight) -> None:
+        if self.inflight.get(flight.key) is flight:
+            del self.inflight[flight.key]
 
     async def _fly(
         self,
@@ -227,13 +270,31 @@ class Flights:
         """Cancel every flight and wait for it."""
         flights = list(self.inflight.values())
         tasks = [f.task for f in flights if f.task is not None]
+        drives = [f.drive for f in flights if f.drive is not None and not f.drive.moved]
         for task in tasks:
             task.cancel()
+        for drive in drives:
+            drive.abort()
         for flight in flights:  # a task cancelled before its first step resolves nobody
             for waiter in flight.waiters:
                 waiter.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        for drive in drives:
+            await drive.ended()
+
+
+def _answer(waiters: list[asyncio.Future[Result]], result: Result | None, exc: Exception | None) -> None:
+    """Hand the walk's end to the other callers: its result, its error, or (neither) cancelled."""
+    for waiter in waiters:
+        if waiter.done():
+            continue
+        if result is not None:
+            waiter.set_result(result)
+        elif exc is not None:
+            waiter.set_exception(exc)
+        else:
+            waiter.cancel()
 
 
 def cached_copy(result: Result) -> Result:

@@ -139,7 +139,9 @@ class Relay(RelayMethods):
             hedge=HedgePolicy(s.hedging) if self._hedged else None,
             background=self._background,
         )
-        self._flights = Flights(state=self.state, settings=s, clock=clock, walk=self._walk)
+        self._flights = Flights(
+            state=self.state, settings=s, clock=clock, walk=self._walk, inline=getattr(self.transport, "inline", False)
+        )
         self._consensus_default = s.consensus.enabled
         self._max_dev = Decimal(str(s.quality.max_deviation_pct))
         self._started = False
@@ -336,11 +338,13 @@ class Relay(RelayMethods):
         if category == caller or category in computing:
             chain = " -> ".join((*computing, caller, category))
             raise InvalidRequest("category", f"{caller} cannot be computed from {category}: a loop ({chain})")
-        token = _COMPUTING.set((*computing, caller))
+        _COMPUTING.set((*computing, caller))
         try:
             return await self.fetch(category, hops=hops, deadline=deadline, **params)
         finally:
-            _COMPUTING.reset(token)
+            # (set, not reset(token): a fetch that moved to a task of its own runs on in a copy
+            # of its caller's context, where the token is not valid: _inline.py)
+            _COMPUTING.set(computing)
 
     # -- health and stats ---------------------------------------------------------------
 

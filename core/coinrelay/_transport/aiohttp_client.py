@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from .._watchdog import Watchdog
 from .base import MAX_BODY, RawResponse, TransportError, TransportTimeout, too_large
 
 
@@ -14,20 +16,28 @@ class AiohttpTransport:
 
     A body with a ``Content-Length`` over ``max_body`` is refused before it is read; a
     chunked or compressed one is read in pieces and refused as soon as it grows past it.
+
+    The timeout is the relay's own (:class:`~coinrelay._watchdog.Watchdog`), not aiohttp's:
+    one loop timer for every request in flight, and a cancellation that an inline fetch
+    (:mod:`coinrelay._inline`) knows for a timeout, never for its caller leaving.
     """
 
     name = "aiohttp"
+    #: Its timeouts are the relay's own: a fetch over it may run in its caller's task.
+    inline = True
 
     def __init__(self, *, max_connections: int = 256, keepalive: float = 30.0, max_body: int = MAX_BODY) -> None:
         self._max_connections = max_connections
         self._keepalive = keepalive
         self._max_body = max_body
         self._session: Any = None
-        self._timeouts: dict[float, Any] = {}
+        self._no_timeout: Any = None
+        self._watchdog = Watchdog()
 
     def _open(self) -> Any:
         import aiohttp
 
+        self._no_timeout = aiohttp.ClientTimeout()  # every limit off: the watchdog bounds a request
         connector = aiohttp.TCPConnector(
             limit=self._max_connections, keepalive_timeout=self._keepalive, ttl_dns_cache=300
         )
@@ -51,13 +61,11 @@ class AiohttpTransport:
         import aiohttp
 
         session = self._session or self._open()
-        ct = self._timeouts.get(timeout)
-        if ct is None:
-            ct = aiohttp.ClientTimeout(total=timeout)
-            if len(self._timeouts) < 64:
-                self._timeouts[timeout] = ct
+        timer = self._watchdog.start(time.monotonic() + timeout)
         try:
-            async with session.get(url, params=params, headers=headers, timeout=ct, allow_redirects=False) as resp:
+            async with session.get(
+                url, params=params, headers=headers, timeout=self._no_timeout, allow_redirects=False
+            ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:
                     raise too_large(length, self._max_body)
@@ -65,11 +73,19 @@ class AiohttpTransport:
                     content = await self._read_capped(resp)
                 else:
                     content = await resp.read()
+                timer.end(False)
                 return RawResponse(resp.status, resp.headers, content, str(resp.url))
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise TransportTimeout(f"{type(exc).__name__}: no answer within {timeout:.3g}s") from exc
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+        except asyncio.CancelledError:
+            if timer.end(True):
+                raise TransportTimeout(f"TimeoutError: no answer within {timeout:.3g}s") from None
+            raise
+        except BaseException as exc:
+            timer.end(False)
+            if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
+                raise TransportTimeout(f"{type(exc).__name__}: no answer within {timeout:.3g}s") from exc
+            if isinstance(exc, (aiohttp.ClientError, OSError, ValueError)):
+                raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+            raise
 
     async def _read_capped(self, resp: Any) -> bytes:
         limit = self._max_body

@@ -37,7 +37,10 @@ class Transport(Protocol):
     :class:`TransportTimeout` and :class:`TransportError`, with a message that names what
     happened and never the query string (it may hold a key). ``aclose`` closes every
     pooled connection; the transport reopens on the next ``get``. A transport may also
-    have ``async start()``, which the relay calls once at start-up to open its pool early.
+    have ``async start()``, which the relay calls once at start-up to open its pool early,
+    and ``inline = True`` when it never bounds a request by cancelling the running task
+    itself (``asyncio.timeout``, anyio's cancel scopes): then a relay call's fetch runs in
+    the caller's own task (:mod:`coinrelay._inline`); without it, in a task of its own.
     """
 
     #: The ``[relay] transport`` value that selects this transport.

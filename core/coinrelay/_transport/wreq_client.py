@@ -87,6 +87,8 @@ class WreqTransport:
     """
 
     name = "wreq"
+    #: Its timeouts run in wreq's runtime, not as task cancellations: a fetch may run in its caller's task.
+    inline = True
 
     def __init__(self, *, max_connections: int = 256, keepalive: float = 30.0, max_body: int = MAX_BODY) -> None:
         self._max_connections = max_connections
