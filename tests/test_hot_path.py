@@ -29,7 +29,7 @@ from coinrelay import (
 )
 from coinrelay._config import CacheSettings, ProviderSettings, Settings
 from coinrelay._http import Response
-from coinrelay._models import Attempt, Source, stamp, trusted_attempt
+from coinrelay._models import Attempt, Source, stamp, trusted_attempt, trusted_source
 from coinrelay._outcome import Blame, Outcome
 from coinrelay._provider import RateLimit
 from coinrelay._requests import cache_key, prepare, validate
@@ -143,6 +143,18 @@ def test_a_trusted_attempt_is_the_model_validation_builds(values: tuple) -> None
     assert trusted.model_dump_json() == validated.model_dump_json()
     assert trusted.model_fields_set == validated.model_fields_set
     assert trusted.model_copy(update={"error": "x"}).error == "x"
+
+
+@pytest.mark.parametrize("endpoint", ["https://api.binance.com", None])
+def test_a_trusted_source_is_the_model_validation_builds(endpoint: str | None) -> None:
+    trusted = trusted_source("binance", endpoint)
+    validated = Source(provider="binance", endpoint=endpoint)
+    validated.fetched_at = trusted.fetched_at  # (the only field that differs: the time each was made)
+    assert trusted == validated
+    assert trusted.model_dump_json() == validated.model_dump_json()
+    assert trusted.model_fields_set == {"provider", "endpoint"}
+    assert trusted.fetched_at.tzinfo is not None and trusted.attempts == []
+    assert trusted.model_fields_set == Source(provider="binance", endpoint=endpoint).model_fields_set
 
 
 def test_stamp_is_what_assigning_the_fields_does() -> None:

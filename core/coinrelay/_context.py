@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ._http import EndpointClient
-from ._models import Attempt, Result, Source
+from ._models import Attempt, Result, Source, trusted_source
 
 if TYPE_CHECKING:
     from ._clock import Clock
@@ -134,7 +134,11 @@ class ProviderContext:
 
     def source(self, endpoint: str | None = None) -> Source:
         """The :class:`Source` for a result built from this call."""
-        return Source(provider=self._scope.runtime.name, endpoint=endpoint or self._scope.last_endpoint)
+        scope = self._scope
+        chosen = endpoint or scope.last_endpoint
+        if chosen is None or type(chosen) is str:
+            return trusted_source(scope.runtime.name, chosen)
+        return Source(provider=scope.runtime.name, endpoint=chosen)  # (validated: refuses what is not a URL)
 
     async def fetch(self, category: str, **params: Any) -> Result:
         """Another category's result through the relay's chain (with its cache, breakers, failover).

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ._state.base import StateBackend
 
 #: ``walk(category, params, hops, deadline, consensus)`` -> the result of one shared fetch.
-Walk = Callable[[str, dict[str, Any], int, "float | None", bool], Awaitable["Result"]]
+Walk = Callable[[str, dict[str, Any], int, "float | None", bool], Coroutine[Any, Any, "Result"]]
 Notify = Callable[[object], None]
 
 
@@ -116,7 +116,12 @@ class Flights:
         work: Awaitable[Result]
         if flight is None and self.inline:
             served = "provider"
-            work = self._lead(key, self._fly(key, category, params, hops, deadline, consensus, entry))
+            fly = (
+                self._fly(key, category, params, hops, deadline, consensus, entry)
+                if self.cache_on
+                else self.walk(category, params, hops, deadline, consensus)  # nothing to cache or fall back on
+            )
+            work = self._lead(key, fly)
         else:
             served = "coalesced"
             if flight is None:

@@ -21,8 +21,8 @@ itself (``asyncio.timeout``, anyio's cancel scopes, hence httpx) cannot be told 
 caller leaving: a transport that uses one is not driven inline (``Transport.inline``), and
 plugins set no timeouts of their own (the core bounds every attempt).
 
-Timers made inside a drive find the task to cancel through :func:`target` at the moment
-they fire, which follows the drive when it moves.
+Timers made inside a drive note it (:func:`running`) and cancel ``drive.task`` when they
+fire: the task stepping the coroutine then, wherever it moved.
 """
 
 from __future__ import annotations
@@ -64,28 +64,13 @@ def cancel_within(task: asyncio.Task[Any]) -> None:
         _within = False
 
 
-class Target:
-    """The task running some code, found again when it must be cancelled (see :func:`target`)."""
-
-    __slots__ = ("_drive", "_task")
-
-    def __init__(self, task: asyncio.Task[Any], drive: Drive[Any] | None) -> None:
-        self._task = task
-        self._drive = drive
-
-    @property
-    def task(self) -> asyncio.Task[Any]:
-        """The task to cancel now: the drive's, wherever it moved, else the one that was running."""
-        drive = self._drive
-        return self._task if drive is None else drive.task
-
-
-def target(task: asyncio.Task[Any]) -> Target:
-    """Where the code running now in ``task`` (the current task) will be running later."""
+def running(task: asyncio.Task[Any]) -> Drive[Any] | None:
+    """The drive whose coroutine the current task (``task``) is stepping, if any: code that must
+    cancel this code later cancels ``drive.task`` then, which follows the drive when it moves."""
     drive = _current
     if drive is not None and drive.task is not task:
-        drive = None  # another task is running inside the drive's step (an eager task)
-    return Target(task, drive)
+        return None  # another task is running inside the drive's step (an eager task)
+    return drive
 
 
 class Drive(Generic[T]):

@@ -173,12 +173,13 @@ class ResultCheck:
 
         What a consensus call runs on each answer: the walk compares the answers itself.
         """
-        found = check_invariants(category, params, result, self.clock.time())
+        now = self.clock.time()
+        found = check_invariants(category, params, result, now)
         if found is not None:
             return found
         max_age = self.max_age.get(category)
         if self.enabled or max_age is not None:
-            return problem(result, self.clock.time(), max_age)
+            return problem(result, now, max_age)
         return None
 
     def needs_references(self, params: Mapping[str, Any]) -> bool:

@@ -31,10 +31,11 @@ def slack(period: float) -> float:
 class QuotaWindow:
     """One quota domain's local counter."""
 
-    __slots__ = ("_keep", "_log", "_log_total", "index", "limit", "used")
+    __slots__ = ("_cap", "_keep", "_log", "_log_total", "index", "limit", "used")
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
+        self._cap = limit.effective_limit
         self._keep = limit.period + slack(limit.period)
         self.index = -1
         self.used = 0.0
@@ -54,7 +55,7 @@ class QuotaWindow:
             nothing is spent.
         """
         rl = self.limit
-        cap = rl.effective_limit
+        cap = self._cap
         if cost > cap:
             return math.inf
         if rl.aligned:

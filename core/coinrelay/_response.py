@@ -21,8 +21,13 @@ def decode_json(content: bytes) -> Any:
     malformed or truncated JSON, undecodable bytes, a lone surrogate (``"\\ud800"``), and
     nesting too deep for the interpreter (instead of ``RecursionError``).
     """
-    # what json.loads does with bytes, minus building a decoder; strict: no lone surrogates
-    text = content.decode(json.detect_encoding(content))
+    # what json.loads does with bytes, minus building a decoder; strict: no lone surrogates.
+    # An object or array whose second byte is not NUL is UTF-8 to detect_encoding: skip asking it.
+    head = content[:2]
+    if (head[:1] == b"{" or head[:1] == b"[") and head[1:] != b"\x00":
+        text = content.decode("utf-8")
+    else:
+        text = content.decode(json.detect_encoding(content))
     try:
         value = _DECODER.decode(text)
         if "\\ud" in text or "\\uD" in text:  # escaped surrogates: check they pair up

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -129,34 +129,58 @@ class Walker:
 
         if isinstance(state, MemoryState):
             self._memory = state
+        #: Each category's candidates when no tier has two members to balance (then the order
+        #: never changes): computed once, shared by every call (never changed in place).
+        self._fixed: dict[str, list[ProviderRuntime]] = {
+            category: [m for tier in tiers for m in tier.members]
+            for category, tiers in chains.items()
+            if all(len(tier.members) == 1 for tier in tiers)
+        }
 
     def candidates(self, category: str) -> list[ProviderRuntime]:
         return [rt for tier in self.chains.get(category) or [] for rt in tier.order()]
 
     def start(self, category: str, params: Mapping[str, Any], hops: int, budget: float, expected: type[Result]) -> Call:
-        order = self.candidates(category)
+        order = self._fixed.get(category)
+        if order is None:
+            order = self.candidates(category)
         if not order:
             raise AllProvidersFailed(category, [], reason=f"no provider serves {category} (chain is empty)")
         return Call(category, params, hops, budget, order, expected)
 
     # -- choosing the next candidate -------------------------------------------------------
 
+    def next_ready(self, call: Call) -> ProviderRuntime | None:
+        """The next candidate, taken, when it can be asked with nothing to ask anyone first (state in
+        this process, breaker closed, no pause, an endpoint open, not a relay); else ``None``
+        (nothing taken: :meth:`next` decides)."""
+        order = call.order
+        pos = call.pos
+        if pos >= len(order):
+            return None
+        rt = order[pos]
+        memory = self._memory
+        if (
+            memory is not None
+            and rt.configured_reason is None
+            and rt.breaker.record.state == CLOSED
+            and not rt.relays
+            and not memory.has_pause(rt.name)
+            and rt.endpoint_available()
+        ):
+            call.pos = pos + 1
+            return rt
+        return None
+
     async def next(self, call: Call) -> tuple[ProviderRuntime, bool] | None:
         """The next provider to ask and whether it is a half-open probe; skips are recorded."""
         order = call.order
         while call.pos < len(order):
+            ready = self.next_ready(call)
+            if ready is not None:
+                return ready, False  # the hot path: nothing to ask anyone
             rt = order[call.pos]
             call.pos += 1
-            memory = self._memory
-            if (
-                memory is not None
-                and rt.configured_reason is None
-                and rt.breaker.record.state == CLOSED
-                and not rt.relays
-                and not memory.has_pause(rt.name)
-                and rt.endpoint_available()
-            ):
-                return rt, False  # the hot path: nothing to ask anyone
             verdict = await self._check(rt, call)
             if verdict is None:
                 continue
@@ -219,15 +243,16 @@ class Walker:
         """The monotonic deadline of ``rt``'s attempt: its share of what remains of the call."""
         left = 1
         hops = call.hops
+        max_hops = self.max_hops
         for other in call.order[call.pos :]:
-            if (
-                other.configured_reason is None
-                and other.breaker.is_available()
-                and not (other.relays and hops >= self.max_hops)
-            ):
+            if other.configured_reason is not None or (other.relays and hops >= max_hops):
+                continue
+            br = other.breaker
+            if br.record.state == CLOSED or br.is_available():
                 left += 1
-        remaining = call.remaining()
-        return time.monotonic() + (remaining / left if left > 1 else remaining)
+        now = time.monotonic()
+        remaining = call.deadline - now
+        return now + (remaining / left if left > 1 else remaining)
 
     def pay(self, call: Call, rt: ProviderRuntime) -> bool:
         """Charge the attempt to the retry budget; ``False`` (recorded) when a failover is refused."""
@@ -282,13 +307,19 @@ class Walker:
             return SymbolNotFound(call.category, describe(call.category, call.params), call.trail)
         return AllProvidersFailed(call.category, call.trail, reason=call.reason)
 
-    async def attempt(self, call: Call, rt: ProviderRuntime, trail: list[Attempt] | None = None) -> AttemptResult:
-        res = await self.runner.run(
+    def attempt(
+        self, call: Call, rt: ProviderRuntime, trail: list[Attempt] | None = None
+    ) -> Coroutine[Any, Any, AttemptResult]:
+        """Ask ``rt`` within its share of the call (a coroutine, to await or to run as a task)."""
+        run = self.runner.run(
             rt, call.category, call.params, self.share(call, rt), call.hops, call.trail if trail is None else trail,
             call.expected, call.check,
         )  # fmt: skip
-        if self.state.shared:
-            await self.state.flush()  # breaker transitions reach the other replicas now
+        return self._flushed(run) if self.state.shared else run
+
+    async def _flushed(self, run: Awaitable[AttemptResult]) -> AttemptResult:
+        res = await run
+        await self.state.flush()  # breaker transitions reach the other replicas now
         return res
 
     # -- background probes ------------------------------------------------------------------------
@@ -339,19 +370,24 @@ class Walker:
     async def walk(self, call: Call) -> Result:
         """Ask one provider at a time, in chain order, each within its share of the deadline."""
         while True:
-            found = self.probe_answer(call) if call.probes else None
-            if found is not None:
-                return found
-            nxt = await self.next(call)
-            if nxt is None:
-                break
-            rt, probing = nxt
+            if call.probes:
+                found = self.probe_answer(call)
+                if found is not None:
+                    return found
+            rt = self.next_ready(call)
+            probing = False
+            if rt is None:
+                nxt = await self.next(call)
+                if nxt is None:
+                    break
+                rt, probing = nxt
             if call.remaining() <= 0:
                 rt.breaker.release_probe()
                 raise self.deadline_reached(call)
             if not self.pay(call, rt):
                 break
-            self.announce(call, rt)
+            if call.previous is not None:
+                self.announce(call, rt)
             if probing and call.pos < len(call.order):
                 self.probe(call, rt)
                 continue

@@ -16,33 +16,38 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ._inline import cancel_within, target
+from ._inline import Drive, cancel_within, running
 
 
 class Timer:
     """One deadline. :meth:`end` says whether a ``CancelledError`` leaving the code is this
     timer's doing (then it is a timeout) or came from elsewhere — ``asyncio.timeout``'s contract."""
 
-    __slots__ = ("_cancelling", "_target", "_watchdog", "deadline", "expired")
+    __slots__ = ("_cancelling", "_drive", "_task", "_watchdog", "deadline", "expired")
 
     def __init__(self, watchdog: Watchdog, task: asyncio.Task[object], deadline: float) -> None:
         self._watchdog = watchdog
-        self._target = target(task)
+        self._task = task
+        self._drive: Drive[object] | None = running(task)
         self._cancelling = task.cancelling()
         self.deadline = deadline
         self.expired = False
 
+    def _running(self) -> asyncio.Task[object]:
+        """The task running the code that set this timer: its drive's, wherever it moved."""
+        drive = self._drive
+        return self._task if drive is None else drive.task
+
     def _expire(self) -> None:
         self.expired = True
-        cancel_within(self._target.task)
+        cancel_within(self._running())
 
     def end(self, cancelled: bool) -> bool:
         """Stop the timer; ``True`` when ``cancelled`` (a ``CancelledError`` is leaving) is the timer's."""
         self._watchdog.pending.pop(self, None)
         if not self.expired:
             return False
-        task = self._target.task
-        return task.uncancel() <= self._cancelling and cancelled
+        return self._running().uncancel() <= self._cancelling and cancelled
 
 
 class Watchdog:
