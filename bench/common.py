@@ -114,7 +114,7 @@ class Size:
     server_seconds: float = 5.0
     server_rounds: int = 2
     #: Calls per concurrent round of scenario 1, at most: under the 2,700 ``ticker/price``
-    #: calls one Binance minute allows (see ``shipped.MinuteClock``).
+    #: calls one Binance minute allows (see ``shipped.fresh_minute``).
     conc_cap: int = 2_400
     #: Scenario 8: how long the callers run, when "after detection" starts, how long
     #: calls still in flight at the end may finish.

@@ -38,7 +38,7 @@ from common import (
     upstreams,
     us,
 )
-from shipped import MinuteClock, shipped_relay
+from shipped import fresh_minute, shipped_relay
 
 from coinrelay._transport import auto_transport
 
@@ -65,13 +65,12 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
     with upstreams("ok", "ok", "ok") as up:
         url = up.base() + PRICE_PATH
         relays: dict[str, Any] = {}
-        clocks: dict[str, MinuteClock] = {}
+        budgeted: set[str] = set()
         for t in transports:
             relays[f"synthetic · {t}"] = make_relay({"a": up.base()}, transport=t)
-            clock = MinuteClock()
-            relay, _ = shipped_relay(binance=[up.base(i) for i in range(3)], transport=t, cache=False, clock=clock)
+            relay, _ = shipped_relay(binance=[up.base(i) for i in range(3)], transport=t, cache=False)
             relays[f"binance · {t}"] = relay
-            clocks[f"binance · {t}"] = clock
+            budgeted.add(f"binance · {t}")
         session = aiohttp.ClientSession()
         client = httpx.AsyncClient()
         raw_fast = {fast: await CLIENTS[fast][1](url) for fast in fasts}
@@ -125,26 +124,26 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
             k = r % len(names)
             return names[k:] + names[:k]
 
-        def fresh_minute(name: str) -> None:
-            if name in clocks:
-                clocks[name].next_minute()
+        def fresh_budget(name: str) -> None:
+            if name in budgeted:
+                fresh_minute(relays[name])
 
         lat: dict[str, list[float]] = {k: [] for k in makers}
         cpu: dict[str, list[float]] = {k: [] for k in makers}
         thr: dict[str, list[float]] = {k: [] for k in makers}
         try:
             for name, make in makers.items():  # warm up connections and code paths
-                fresh_minute(name)
+                fresh_budget(name)
                 await sequential(make("BTC"), 50)
             for r in range(size.seq_rounds):
                 for name in turn(r):
-                    fresh_minute(name)
+                    fresh_budget(name)
                     got, per_call = await sequential(makers[name]("BTC"), size.seq_calls)
                     lat[name] += got
                     cpu[name].append(per_call)
             for r in range(size.conc_rounds):
                 for name in turn(r):
-                    fresh_minute(name)
+                    fresh_budget(name)
                     thr[name].append(await concurrent(makers[name], 32, size.conc_seconds, size.conc_cap))
         finally:
             await session.close()

@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import make_relay, upstreams
-from shipped import MinuteClock, shipped_relay
+from shipped import fresh_minute, shipped_relay
 
 import coinrelay._relay
 from coinrelay._transport import RawResponse, make_transport
@@ -105,30 +105,29 @@ def group_of(where: str) -> str:
     return "builtins (len, dict.get, isinstance...) called by all of the above"
 
 
-def _relay(plugin: str, transport: str, base: str) -> tuple[Any, MinuteClock | None]:
+def _relay(plugin: str, transport: str, base: str) -> tuple[Any, bool]:
     real = "aiohttp" if transport == "instant" else transport
     if transport == "instant":
         coinrelay._relay.make_transport = lambda kind, httpx_transport=None: InstantTransport()  # type: ignore[assignment]
     try:
         if plugin == "synthetic":
-            return make_relay({"a": base}, transport=real), None
-        clock = MinuteClock()
-        relay, _ = shipped_relay(binance=[base], transport=real, cache=False, clock=clock)
-        return relay, clock
+            return make_relay({"a": base}, transport=real), False
+        relay, _ = shipped_relay(binance=[base], transport=real, cache=False)
+        return relay, True
     finally:
         coinrelay._relay.make_transport = make_transport  # type: ignore[assignment]
 
 
 async def profile(plugin: str, transport: str, calls: int) -> tuple[float, pstats.Stats]:
     with upstreams("ok") as up:
-        relay, clock = _relay(plugin, transport, up.base())
+        relay, budgeted = _relay(plugin, transport, up.base())
         async with relay:
             for _ in range(500):
                 await relay.price("BTC", "USD")
             per_call = []
             for _ in range(3):
-                if clock is not None:
-                    clock.next_minute()  # Binance's budget: a fresh minute for each batch
+                if budgeted:
+                    fresh_minute(relay)  # Binance's budget: a fresh minute for each batch
                 t = time.perf_counter()
                 for _ in range(min(calls, 2000)):
                     await relay.price("BTC", "USD")
@@ -136,8 +135,8 @@ async def profile(plugin: str, transport: str, calls: int) -> tuple[float, pstat
             prof = cProfile.Profile()
             done = 0
             while done < calls:
-                if clock is not None:
-                    clock.next_minute()
+                if budgeted:
+                    fresh_minute(relay)
                 n = min(2000, calls - done)
                 prof.enable()
                 for _ in range(n):

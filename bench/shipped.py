@@ -11,7 +11,6 @@ never sends a request off this machine.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +20,17 @@ from coinrelay import Relay
 REFUSED = "http://127.0.0.1:9"
 
 
-class MinuteClock:
-    """The system clock, with wall time moved on a whole minute by :meth:`next_minute`.
+def fresh_minute(relay: Relay) -> None:
+    """Give ``relay``'s providers the rate budget of a fresh window: what a new Binance minute gives.
 
     Binance's budget is 6,000 weight per clock-aligned minute (2,700 ``ticker/price`` calls
     with the plugin's 10 % headroom): a benchmark round that makes more calls than that
-    would be refused by the budget, as a real client would be. Each round therefore runs
-    in a fresh Binance minute — what waiting 60 s between rounds would give — and makes
-    fewer calls than one minute allows. Only the wall reading moves; intervals
-    (``monotonic``) are real.
+    would be refused by the budget, as a real client would be. Each round therefore starts
+    with a fresh minute's budget — what waiting for the next minute would give — and makes
+    fewer calls than one minute allows. The relay keeps the system clock, as users' relays do
+    (a clock the benchmark moves would add a Python call to every reading of it).
     """
-
-    __slots__ = ("offset",)
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time() + self.offset
-
-    def next_minute(self) -> None:
-        self.offset += 60.0
+    relay.state._quotas.clear()  # type: ignore[attr-defined]  # (in-memory windows: the next spend opens one)
 
 
 def _toml_value(value: Any) -> str:

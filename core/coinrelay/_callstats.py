@@ -51,18 +51,25 @@ class CallStats:
 
     @hookimpl
     def on_call_finished(self, event: CallFinished) -> None:
-        row = self._rows.get(event.category)
+        self.count(event.category, event.served, event.provider, event.outcome)
+
+    def count(self, category: str, served: str, provider: str | None, outcome: str) -> None:
+        """One call of ``category``, served as ``served`` (see :data:`SERVED`), answered by ``provider``.
+
+        What the event listener does; the relay's own instance is called directly, without an event.
+        """
+        row = self._rows.get(category)
         if row is None:
-            row = self._rows[event.category] = _Row()
+            row = self._rows[category] = _Row()
         row.calls += 1
-        served = row.served
-        served[event.served] = served.get(event.served, 0) + 1
-        if event.outcome == Outcome.OK:
+        counts = row.served
+        counts[served] = counts.get(served, 0) + 1
+        if outcome == Outcome.OK:
             row.ok += 1
         else:
             row.failed += 1
-        if event.provider is not None:
-            row.answered_by[event.provider] = row.answered_by.get(event.provider, 0) + 1
+        if provider is not None:
+            row.answered_by[provider] = row.answered_by.get(provider, 0) + 1
 
     def report(self) -> dict[str, Any]:
         """Per category and in total: ``calls``, ``ok``, ``failed``, ``served`` (a count per way,

@@ -31,6 +31,7 @@ from ._outcome import Outcome
 from ._state.base import CacheEntry
 
 if TYPE_CHECKING:
+    from ._callstats import CallStats
     from ._clock import Clock
     from ._config import Settings
     from ._models import Attempt, Result
@@ -88,6 +89,8 @@ class Flights:
         self.swr = settings.cache.enabled and settings.cache.stale_while_revalidate
         #: ``on_call_finished`` listeners (``None`` when nobody listens: nothing is built then).
         self.notify: Notify | None = None
+        #: The relay's own call counts, told directly.
+        self.calls: CallStats | None = None
 
     async def get(
         self, key: str, category: str, params: dict[str, Any], hops: int, deadline: float | None, consensus: bool
@@ -101,27 +104,27 @@ class Flights:
                 age = self.clock.time() - entry.stored_at
                 ttl = settings.ttl(category)
                 if age < ttl:
-                    if self.notify is not None:
-                        self._done(category, "cache", entry.value, None, 0.0)
+                    self._done(category, "cache", entry.value, None, None)
                     return entry.value  # type: ignore[no-any-return]
                 if self.swr and age <= ttl + settings.max_stale(category):
                     if key not in self.inflight:  # refresh in the background, one per key
                         self._start(key, category, params, hops, deadline, consensus, entry, keep=True)
                     stale = stale_copy(entry, age, ())
-                    if self.notify is not None:
-                        self._done(category, "stale", stale, None, 0.0)
+                    self._done(category, "stale", stale, None, None)
                     return stale
         flight = self.inflight.get(key)
+        drive: Drive[Result] | None = None
         waiter: asyncio.Future[Result] | None = None
         work: Awaitable[Result]
-        if flight is None and self.inline:
+        if flight is None and self.inline:  # the first caller: the walk runs here, in this task
             served = "provider"
             fly = (
                 self._fly(key, category, params, hops, deadline, consensus, entry)
                 if self.cache_on
                 else self.walk(category, params, hops, deadline, consensus)  # nothing to cache or fall back on
             )
-            work = self._lead(key, fly)
+            flight = self.inflight[key] = _Flight(self, key, keep=False)
+            work = drive = flight.drive = Drive(fly, flight)
         else:
             served = "coalesced"
             if flight is None:
@@ -129,57 +132,50 @@ class Flights:
                 flight = self._start(key, category, params, hops, deadline, consensus, entry, keep=False)
             work = waiter = asyncio.get_running_loop().create_future()
             flight.waiters.append(waiter)
-        if self.notify is None:
-            try:
-                return await work
-            except asyncio.CancelledError:
-                if waiter is not None:
-                    self._leave(key, flight, waiter)  # type: ignore[arg-type]
-                raise
-        started = time.perf_counter()
+        started = time.perf_counter() if self.notify is not None else 0.0
         try:
             result = await work
         except asyncio.CancelledError:
             if waiter is not None:
-                self._leave(key, flight, waiter)  # type: ignore[arg-type]
+                self._leave(key, flight, waiter)
+            elif drive is not None and not drive.moved:  # the walk itself was cancelled (alone, or closing)
+                self._land_here(flight, None, None)
             raise
         except Exception as exc:
-            self._done(category, "none", None, exc, time.perf_counter() - started)
+            if drive is not None:
+                self._land_here(flight, None, exc)
+            self._done(category, "none", None, exc, started)
             raise
-        latency = time.perf_counter() - started
-        self._done(category, "stale" if result.source.stale else served, result, None, latency)
+        if drive is not None:
+            self._land_here(flight, result, None)
+        self._done(category, "stale" if result.source.stale else served, result, None, started)
         return result
 
-    async def _lead(self, key: str, fly: Coroutine[Any, Any, Result]) -> Result:
-        """The first caller's flight: ``fly`` (the walk) run in this task, the other callers answered at its end."""
-        flight = self.inflight[key] = _Flight(self, key, keep=False)
-        drive = flight.drive = Drive(fly, flight)
-        try:
-            result = await drive
-        except asyncio.CancelledError:
-            if not drive.moved:  # the walk itself was cancelled (the caller was alone, or closing)
-                _answer(flight.waiters, None, None)
-            raise
-        except Exception as exc:
-            _answer(flight.waiters, None, exc)
-            raise
-        else:
-            _answer(flight.waiters, result, None)
-        finally:
-            if not drive.moved:
-                self._forget(flight)
-        return result
+    def _land_here(self, flight: _Flight, result: Result | None, exc: Exception | None) -> None:
+        """The walk ended in the first caller's task: the other callers get its end; the flight is over."""
+        _answer(flight.waiters, result, exc)
+        self._forget(flight)
 
-    def _done(self, category: str, served: str, result: Result | None, exc: Exception | None, latency: float) -> None:
-        """Tell ``on_call_finished`` listeners how one call was served (or why it failed)."""
-        notify = self.notify
-        if notify is None:
-            return
+    def _done(
+        self, category: str, served: str, result: Result | None, exc: Exception | None, started: float | None
+    ) -> None:
+        """Count how one call was served (or why it failed), and tell ``on_call_finished`` listeners.
+
+        :param started: when the call began waiting (``perf_counter``); ``None``: answered at once.
+        """
         if result is not None:
-            notify(CallFinished(category, served, result.source.provider, Outcome.OK, latency))
-            return
-        outcome = Outcome.NOT_FOUND if isinstance(exc, SymbolNotFound) else Outcome.FAILED
-        notify(CallFinished(category, served, None, outcome, latency))
+            provider: str | None = result.source.provider
+            outcome = Outcome.OK
+        else:
+            provider = None
+            outcome = Outcome.NOT_FOUND if isinstance(exc, SymbolNotFound) else Outcome.FAILED
+        calls = self.calls
+        if calls is not None:
+            calls.count(category, served, provider, outcome)
+        notify = self.notify
+        if notify is not None:
+            latency = 0.0 if started is None else time.perf_counter() - started
+            notify(CallFinished(category, served, provider, outcome, latency))
 
     def _leave(self, key: str, flight: _Flight, waiter: asyncio.Future[Result]) -> None:
         """A waiter was cancelled: stop the fetch if nobody else waits for it."""

@@ -41,6 +41,7 @@ from ._errors import (
 from ._outcome import Outcome
 from ._redact import redact
 from ._response import Response
+from ._runtime import usage
 from ._transport import RawResponse, TransportError, TransportTimeout, query_params
 
 if TYPE_CHECKING:
@@ -150,13 +151,15 @@ class EndpointClient:
                 raise UpstreamTimeout(
                     "the attempt's time ran out before a request could be sent", provider=rt.name, endpoint=base
                 )
-            if rt.rate_limit is not None:
-                try:
-                    if not rt.spend_now(weight, base):
-                        await rt.spend_budget(weight, base)
-                except RateLimited:
+            rl = rt.rate_limit
+            if rl is not None:  # spent before sending; in this process without awaiting (memory state)
+                state = rt.state
+                wait = state.spend_now(rt.domain, weight, rl)
+                if wait is None:
+                    wait = await state.spend(rt.domain, weight, rl)
+                if wait > 0:
                     breaker.release_probe()
-                    raise
+                    raise rt.over_budget(wait, base)
             left = sum(1 for m in mirrors[i:] if m.base not in excluded) if excluded else len(mirrors) - i
             share = remaining / (left if left < MIRRORS_PER_SHARE else MIRRORS_PER_SHARE)
             timeout_s = per_try if per_try < share else share
@@ -180,8 +183,10 @@ class EndpointClient:
                 scope.last_endpoint = base
                 scope.last_elapsed = time.perf_counter() - started
                 if status < 500:
-                    if rt.rate_limit is not None and not rt.observe_usage_now(resp.headers):
-                        await rt.observe_usage(resp.headers)
+                    if rl is not None and rl.usage_header is not None:  # the provider's own count
+                        used = usage(resp.headers, rl.usage_header)
+                        if used is not None and not rt.state.observe_usage_now(rt.domain, used, rl):
+                            await rt.state.observe_usage(rt.domain, used, rl)
                     return self._answer(resp, base)
                 err = UpstreamServerError(f"HTTP {status}", provider=rt.name, endpoint=base, status=status)
                 outcome = Outcome.FAILED

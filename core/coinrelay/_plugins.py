@@ -261,13 +261,15 @@ def hook_function(
     return None
 
 
-def notifier(pm: pluggy.PluginManager, hook: str) -> Callable[[object], None] | None:
+def notifier(pm: pluggy.PluginManager, hook: str, *, skip: str | None = None) -> Callable[[object], None] | None:
     """A function that calls every listener of event ``hook``, logging (never raising) errors.
 
     Returns ``None`` when no plugin listens, so the hot path can skip building the event.
+
+    :param skip: a plugin name left out (one the caller tells directly).
     """
     caller = getattr(pm.hook, hook)
-    impls = [(impl.plugin_name, impl.function) for impl in caller.get_hookimpls()]
+    impls = [(impl.plugin_name, impl.function) for impl in caller.get_hookimpls() if impl.plugin_name != skip]
     if not impls:
         return None
     lg = logging.getLogger("coinrelay.events")

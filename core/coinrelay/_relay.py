@@ -165,7 +165,10 @@ class Relay(RelayMethods):
         pm = self.pm
         self._notify_breaker = notifier(pm, "on_breaker_state_change")
         self._recorder.listen(notifier(pm, "on_request_finished"), notifier(pm, "on_failover"))
-        self._flights.notify = notifier(pm, "on_call_finished")
+        # the relay's own call counts are told directly (no event built for them)
+        own = pm.get_plugin(CALL_STATS) is self._calls
+        self._flights.calls = self._calls if own else None
+        self._flights.notify = notifier(pm, "on_call_finished", skip=CALL_STATS if own else None)
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register an event-listener plugin after construction (metrics, dashboards)."""

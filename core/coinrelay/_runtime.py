@@ -24,7 +24,7 @@ from ._provider import ProviderInfo, RateLimit
 from ._redact import shown
 from ._state.base import StateBackend
 from ._symbols import SymbolMapper
-from ._transport import Transport
+from ._transport import DEFAULT_HEADERS, Transport
 
 log = logging.getLogger("coinrelay.relay")
 
@@ -124,7 +124,7 @@ class ProviderRuntime:
         #: The quota domain: one budget shared by every endpoint of the provider.
         self.domain = f"{self.name}"
         self.symbols = SymbolMapper(settings.symbols, settings.quotes)
-        self.default_headers: dict[str, str] = {"user-agent": "coinrelay/0.1", "accept": "application/json"}
+        self.default_headers: dict[str, str] = DEFAULT_HEADERS
         self.secrets: dict[str, str] = {}
         api_key = settings.api_key.get_secret_value() if settings.api_key else None
         if api_key:
@@ -216,36 +216,10 @@ class ProviderRuntime:
 
     # -- budget ----------------------------------------------------------------
 
-    def spend_now(self, weight: float, endpoint: str) -> bool:
-        """Spend ``weight`` from a budget kept in this process, without awaiting: ``True`` when
-        done (or there is no budget); ``False`` when the state backend must be asked
-        (:meth:`spend_budget`).
-
-        :raises RateLimited: the budget is spent (``local``: nothing was sent).
-        """
+    def over_budget(self, wait: float, endpoint: str) -> RateLimited:
+        """What ``ctx.http`` raises when the provider's own budget refuses a request (nothing was sent)."""
         rl = self.rate_limit
-        if rl is None:
-            return True
-        wait = self.state.spend_now(self.domain, weight, rl)
-        if wait is None:
-            return False
-        if wait > 0:
-            raise self._over_budget(rl, wait, endpoint)
-        return True
-
-    async def spend_budget(self, weight: float, endpoint: str) -> None:
-        """Spend ``weight`` from the budget, wherever the state backend keeps it.
-
-        :raises RateLimited: the budget is spent (``local``: nothing was sent).
-        """
-        rl = self.rate_limit
-        if rl is None:
-            return
-        wait = await self.state.spend(self.domain, weight, rl)
-        if wait > 0:
-            raise self._over_budget(rl, wait, endpoint)
-
-    def _over_budget(self, rl: RateLimit, wait: float, endpoint: str) -> RateLimited:
+        assert rl is not None
         return RateLimited(
             f"own rate budget spent ({rl.effective_limit} {rl.unit} per {rl.period:g}s); next in {wait:.2f}s",
             provider=self.name,
@@ -253,24 +227,6 @@ class ProviderRuntime:
             retry_after=wait,
             local=True,
         )
-
-    def observe_usage_now(self, headers: Mapping[str, str]) -> bool:
-        """Correct the budget from the provider's usage header without awaiting: ``False`` when
-        the state backend must be told (:meth:`observe_usage`)."""
-        rl = self.rate_limit
-        if rl is None or rl.usage_header is None:
-            return True
-        used = _usage(headers, rl.usage_header)
-        return used is None or self.state.observe_usage_now(self.domain, used, rl)
-
-    async def observe_usage(self, headers: Mapping[str, str]) -> None:
-        """Correct the budget from the provider's usage header (units it counted for our IP)."""
-        rl = self.rate_limit
-        if rl is None or rl.usage_header is None:
-            return
-        used = _usage(headers, rl.usage_header)
-        if used is not None:
-            await self.state.observe_usage(self.domain, used, rl)
 
     # -- memo (for plugins' slow lookups such as CoinGecko's /coins/list) --------
 
@@ -300,8 +256,8 @@ class ProviderRuntime:
             self._memo_inflight.pop(key, None)
 
 
-def _usage(headers: Mapping[str, str], name: str) -> float | None:
-    """The units a usage header says are spent, ``None`` when absent or not a number."""
+def usage(headers: Mapping[str, str], name: str) -> float | None:
+    """The units a provider's usage header says are spent, ``None`` when absent or not a number."""
     raw = headers.get(name)
     if raw is None:
         return None

@@ -52,13 +52,19 @@ class MemoryState(StateBackend):
         return self.spend_now(domain, cost, limit)
 
     def spend_now(self, domain: str, cost: float, limit: RateLimit) -> float:
-        return self._quota(domain, limit).spend(cost, self.clock.time())
+        q = self._quotas.get(domain)
+        if q is None or q.limit is not limit:
+            q = self._quota(domain, limit)
+        return q.spend(cost, self.clock.time())
 
     async def observe_usage(self, domain: str, used: float, limit: RateLimit) -> None:
         self.observe_usage_now(domain, used, limit)
 
     def observe_usage_now(self, domain: str, used: float, limit: RateLimit) -> bool:
-        self._quota(domain, limit).observe(used, self.clock.time())
+        q = self._quotas.get(domain)
+        if q is None or q.limit is not limit:
+            q = self._quota(domain, limit)
+        q.observe(used, self.clock.time())
         return True
 
     async def remaining(self, domain: str, limit: RateLimit) -> float:

@@ -27,11 +27,21 @@ import httpx
 
 from .._errors import ConfigError
 from .aiohttp_client import AiohttpTransport
-from .base import MAX_BODY, RawResponse, Transport, TransportError, TransportTimeout, query_params, with_query
+from .base import (
+    DEFAULT_HEADERS,
+    MAX_BODY,
+    RawResponse,
+    Transport,
+    TransportError,
+    TransportTimeout,
+    query_params,
+    with_query,
+)
 from .httpx_client import HttpxTransport
 from .wreq_client import WreqTransport
 
 __all__ = [
+    "DEFAULT_HEADERS",
     "MAX_BODY",
     "AiohttpTransport",
     "KINDS",

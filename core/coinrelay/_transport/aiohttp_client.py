@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._watchdog import Watchdog
-from .base import MAX_BODY, RawResponse, TransportError, TransportTimeout, too_large
+from .base import DEFAULT_HEADERS, MAX_BODY, RawResponse, TransportError, TransportTimeout, too_large
 
 
 class AiohttpTransport:
@@ -46,6 +46,7 @@ class AiohttpTransport:
             auto_decompress=True,
             trust_env=False,
             skip_auto_headers=("User-Agent",),
+            headers=DEFAULT_HEADERS,  # sent with every request: a request passes only other ones
         )
         return self._session
 
@@ -64,7 +65,11 @@ class AiohttpTransport:
         timer = self._watchdog.start(time.monotonic() + timeout)
         try:
             async with session.get(
-                url, params=params, headers=headers, timeout=self._no_timeout, allow_redirects=False
+                url,
+                params=params,
+                headers=None if headers is DEFAULT_HEADERS else headers,
+                timeout=self._no_timeout,
+                allow_redirects=False,
             ) as resp:
                 length = resp.content_length
                 if length is not None and length > self._max_body:

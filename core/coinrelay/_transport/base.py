@@ -6,6 +6,11 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode
 
+#: The headers every provider request carries (``ProviderRuntime.default_headers``; a plugin's own
+#: are merged into a new dict). A transport may make them its client's defaults and send
+#: ``headers`` as they are only when they are not this very object. Never changed in place.
+DEFAULT_HEADERS: dict[str, str] = {"user-agent": "coinrelay/0.1", "accept": "application/json"}
+
 #: Largest response body a transport accepts (bytes, after decompression); more is a
 #: :class:`TransportError`. The biggest bodies the shipped plugins ask for (CoinGecko's
 #: coin list, Binance's exchange info for one symbol) are a few MB.

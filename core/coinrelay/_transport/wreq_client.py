@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .base import MAX_BODY, RawResponse, TransportError, TransportTimeout, too_large, with_query
+from .base import DEFAULT_HEADERS, MAX_BODY, RawResponse, TransportError, TransportTimeout, too_large, with_query
 
 
 class WreqHeaders(Mapping[str, str]):
@@ -120,6 +120,7 @@ class WreqTransport:
             pool_idle_timeout=timedelta(seconds=self._keepalive),
             pool_max_size=self._max_connections,
             dns_options=wreq.dns.DnsOptions(system_dns=True),
+            headers=DEFAULT_HEADERS,  # sent with every request: a request passes only other ones
             **options,
         )
         return self._client
@@ -141,7 +142,9 @@ class WreqTransport:
         try:
             # No local names the client: a frame kept alive by a traceback must not keep the
             # client, and so its pool of connections, alive after aclose().
-            resp = await (self._client or self._open()).get(full, headers=headers, timeout=td)
+            resp = await (self._client or self._open()).get(
+                full, headers=None if headers is DEFAULT_HEADERS else headers, timeout=td
+            )
             content = bytes(await resp.bytes())
         except self._errors as exc:
             text = _URI.sub("", str(exc))
