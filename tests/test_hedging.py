@@ -195,3 +195,23 @@ async def test_blackholed_first_provider_is_found_out_by_the_first_hedges(upstre
     # nobody waited for A's 2 s timeout: the hedged calls opened A's breaker, the others followed
     assert max(took) < 1.0
     assert a.count() == 50
+
+
+async def test_a_hedge_winner_answers_without_waiting_for_the_loser_to_end(upstream_factory) -> None:
+    """The overtaken attempt is cancelled and noted at once; it ends in the background (its
+    connection closing is nobody's latency), among the tasks the relay waits for and cancels."""
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    a.fault = Fault("blackhole")
+    baseline = set(asyncio.all_tasks())
+    async with make_relay(
+        {"a": a, "b": b}, ["a", "b"], timeout=30.0, hedging=HedgingSettings(price=True, delay=0.05)
+    ) as relay:
+        price = await relay.price("BTC")
+        assert [t for t in relay._background if not t.done()]  # the loser: cancelled, not yet ended
+        assert price.source.provider == "b"
+        assert [(x.provider, x.outcome) for x in price.source.attempts] == [("b", "ok"), ("a", "cancelled")]
+        await relay.wait_background()  # the loser's end, awaited here only
+        assert await settle(baseline) == set()
+    assert a.count() == 1 and b.count() == 1

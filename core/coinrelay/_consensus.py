@@ -103,7 +103,7 @@ async def walk_consensus(
                 else:
                     walker.settle(call, rt, res)
     finally:
-        await cancel_all(walker, call, running, "consensus reached without it", Outcome.CANCELLED)
+        cancel_all(walker, call, running, "consensus reached without it", Outcome.CANCELLED)
     if len(good) < need:
         if not answers:
             raise walker.final_error(call)

@@ -51,33 +51,34 @@ async def launch(walker: Walker, call: Call, running: Running) -> bool:
         return True
 
 
-async def cancel_all(walker: Walker, call: Call, running: Running, why: str, outcome: Outcome) -> None:
-    """Cancel the attempts still running (losers of a hedge, or the deadline) and wait for them."""
+def cancel_all(walker: Walker, call: Call, running: Running, why: str, outcome: Outcome) -> None:
+    """Cancel the attempts still running (losers of a hedge, or the deadline), each noted in the trail.
+
+    They end in the background (:meth:`~coinrelay._walks.Walker.linger`): the answer is not held
+    up by their connections closing, one loop turn or more each while a burst of calls fails over.
+    """
     if not running:
         return
     for task in running:
         task.cancel()
-    await asyncio.gather(*running, return_exceptions=True)
+        walker.linger(task)
     for rt in running.values():
         walker.recorder.skipped(rt, call.category, outcome, why, call.trail)
     running.clear()
 
 
-async def drop_slow_losers(
+def drop_slow_losers(
     walker: Walker, call: Call, running: Running, hedge_due: dict[asyncio.Task[Any], tuple[float, float]]
 ) -> None:
     """Cancel the attempts a hedge overtook and count each as slow in its provider's health.
 
-    (Its breaker already had its strike when the hedge delay passed.)
+    (Its breaker already had its strike when the hedge delay passed.) They end in the background.
     """
     now = time.monotonic()
     slow = [t for t, (_, due) in hedge_due.items() if t in running and now >= due]
     for task in slow:
         task.cancel()
-    if not slow:
-        return
-    await asyncio.gather(*slow, return_exceptions=True)
-    for task in slow:
+        walker.linger(task)
         rt = running.pop(task)
         waited = now - hedge_due[task][0]
         error = f"no answer after {waited * 1000:.0f} ms; overtaken by a hedge"
@@ -110,7 +111,7 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
         while running:
             found = walker.probe_answer(call) if call.probes else None
             if found is not None:
-                await cancel_all(walker, call, running, "a probe answered first", Outcome.CANCELLED)
+                cancel_all(walker, call, running, "a probe answered first", Outcome.CANCELLED)
                 return found
             wait_until = call.deadline if hedge_at is None else min(hedge_at, call.deadline)
             waiting: set[asyncio.Task[Any]] = set(running) if watch is None else {*running, watch}
@@ -126,7 +127,7 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
                 hedge_at = newest_hedge_at()
             if not done:
                 if time.monotonic() >= call.deadline:
-                    await cancel_all(walker, call, running, "call deadline reached", Outcome.TIMEOUT)
+                    cancel_all(walker, call, running, "call deadline reached", Outcome.TIMEOUT)
                     raise walker.deadline_reached(call)
                 if hedge_at is None or time.monotonic() < hedge_at:
                     continue
@@ -137,19 +138,19 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
                     await launch(walker, call, running)
                     hedge_at = newest_hedge_at()
                 elif watch is None and call.pos < len(call.order):
-                    loop = asyncio.get_running_loop()
-                    if not slow.breaker.is_available():
-                        watch = loop.create_task(asyncio.sleep(0))  # already open
+                    if not slow.breaker.is_available():  # declared down already (other calls' hedges)
+                        await launch(walker, call, running)  # fail over now: no loop turn to find it out
+                        hedge_at = newest_hedge_at()
                     else:
-                        watch = loop.create_task(slow.opened_signal().wait())
+                        watch = asyncio.get_running_loop().create_task(slow.opened_signal().wait())
                 continue
             for task in done:
                 rt = running.pop(task)
                 hedge_due.pop(task, None)
                 res: AttemptResult = task.result()
                 if res.result is not None:
-                    await drop_slow_losers(walker, call, running, hedge_due)
-                    await cancel_all(walker, call, running, "another provider answered first", Outcome.CANCELLED)
+                    drop_slow_losers(walker, call, running, hedge_due)
+                    cancel_all(walker, call, running, "another provider answered first", Outcome.CANCELLED)
                     return res.result
                 walker.settle(call, rt, res)
             if not running:  # everyone asked has failed: fail over
@@ -167,4 +168,4 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
     finally:
         if watch is not None:
             watch.cancel()
-        await cancel_all(walker, call, running, "another provider answered first", Outcome.CANCELLED)
+        cancel_all(walker, call, running, "another provider answered first", Outcome.CANCELLED)

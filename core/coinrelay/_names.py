@@ -181,9 +181,12 @@ class NameIndex:
         found = self._by_key.get(key(text), {})
         return [Candidate(t, self.names.get(t), how) for t, how in sorted(found.items())]
 
-    def lookup(self, text: str, param: str = "symbol") -> Match:
+    def lookup(self, text: str, param: str = "symbol", *, suggest: bool = True) -> Match:
         """What ``text`` names: see the module docstring for the rules.
 
+        :param suggest: look for close names of an unknown ticker passed through (``suggestions``;
+            a ``difflib`` scan of every name and id: :meth:`resolve`, which needs only the ticker,
+            skips it).
         :raises InvalidRequest: ``text`` is not a string, or empty.
         :raises AmbiguousSymbol: it names several assets.
         :raises UnknownSymbol: it is neither a well-formed ticker nor a known name or id.
@@ -204,7 +207,8 @@ class NameIndex:
             ticker = normalize_symbol(text, param)
         except InvalidRequest:
             raise UnknownSymbol(param, text, self.suggest(text)) from None
-        return Match(text, ticker, None, "unknown ticker", dict(self.ids.get(ticker, {})), tuple(self.suggest(text)))
+        close = tuple(self.suggest(text)) if suggest else ()
+        return Match(text, ticker, None, "unknown ticker", dict(self.ids.get(ticker, {})), close)
 
     def suggest(self, text: str) -> list[str]:
         """Known names or ids close to ``text`` (``'bitcoin' (BTC)``), best first, at most three."""
@@ -213,7 +217,7 @@ class NameIndex:
 
     def resolve(self, text: str, param: str = "symbol") -> str:
         """The canonical ticker for ``text`` (raises like :meth:`lookup`)."""
-        return self.lookup(text, param).ticker
+        return self.lookup(text, param, suggest=False).ticker
 
     def _match(self, query: str, ticker: str, how: str) -> Match:
         return Match(query, ticker, self.names.get(ticker), how, dict(self.ids.get(ticker, {})))

@@ -324,12 +324,16 @@ class Walker:
 
     # -- background probes ------------------------------------------------------------------------
 
+    def linger(self, task: asyncio.Task[Any]) -> None:
+        """Let ``task`` end in the background, among the relay's (``aclose`` cancels and waits for them)."""
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     def probe(self, call: Call, rt: ProviderRuntime) -> None:
         """Ask a half-open ``rt`` in the background; the call goes on down the chain meanwhile."""
         trail: list[Attempt] = []
         task = asyncio.get_running_loop().create_task(self.attempt(call, rt, trail))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
+        self.linger(task)
         call.probes.append((task, trail))
         self.recorder.skipped(
             rt, call.category, Outcome.SKIPPED, "breaker half-open: probing it in the background", call.trail
