@@ -28,15 +28,25 @@ PACE = 0.1
 CALLERS = 4
 #: ``[relay] transport`` for this scenario (``run.py --transport``); ``None``: the default, ``auto``.
 TRANSPORT: str | None = None
+#: Also run it with ``[hedging] price = true`` (``run.py --hedging``): rows ``… · hedging on``.
+HEDGING = False
 
 
 async def blackhole_defaults(size: Size, label: str = "8") -> list[Row]:
+    """The scenario as shipped (no hedging), then with price hedging on when :data:`HEDGING`."""
+    rows = await _blackhole_defaults(size, label, hedging=False)
+    if HEDGING:
+        rows += await _blackhole_defaults(size, label, hedging=True)
+    return rows
+
+
+async def _blackhole_defaults(size: Size, label: str, *, hedging: bool) -> list[Row]:
     """Four paced callers for ``defaults_seconds`` against Binance blackholed, CoinCap healthy."""
     seconds, split = size.defaults_seconds, size.defaults_split
     calls: list[tuple[float, float, str | None]] = []  # (started, latency, error kind)
     with upstreams("blackhole", "blackhole", "blackhole", "coincap") as up:
         mirrors = [up.base(i) for i in range(3)]
-        relay, _ = shipped_relay(binance=mirrors, coincap=up.base(3) + "/v3", transport=TRANSPORT)
+        relay, _ = shipped_relay(binance=mirrors, coincap=up.base(3) + "/v3", transport=TRANSPORT, hedging=hedging)
         transport = relay.transport.name
         async with relay:
             t0 = time.perf_counter()
@@ -70,7 +80,7 @@ async def blackhole_defaults(size: Size, label: str = "8") -> list[Row]:
     late_failed = sum(1 for c in calls if c[2] is not None and c[0] >= split)
     p99_late = percentile(late, 0.99)
     after = f"{ms(median(late))} / {ms(p99_late)}; {late_failed}" if late else "no call started after it"
-    s = f"{label}. blackhole with defaults · {transport}"
+    s = f"{label}. blackhole with defaults · {transport}" + (" · hedging on" if hedging else "")
     return [
         Row(
             s,

@@ -50,6 +50,8 @@ FAST_TARGET = (0.0, 1.0)
 
 #: Fast transports to measure besides the one ``"auto"`` picks (``run.py --fast a,b``).
 EXTRA_FAST: list[str] = []
+#: Also measure the binance relay with ``[hedging] price = true`` (``run.py --hedging``).
+HEDGED = False
 
 
 def fast_transports() -> list[str]:
@@ -68,9 +70,13 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
         budgeted: set[str] = set()
         for t in transports:
             relays[f"synthetic · {t}"] = make_relay({"a": up.base()}, transport=t)
-            relay, _ = shipped_relay(binance=[up.base(i) for i in range(3)], transport=t, cache=False)
-            relays[f"binance · {t}"] = relay
-            budgeted.add(f"binance · {t}")
+            for hedged in (False, True) if HEDGED else (False,):
+                name = f"binance · {t}" + (" · hedging on" if hedged else "")
+                relay, _ = shipped_relay(
+                    binance=[up.base(i) for i in range(3)], transport=t, cache=False, hedging=hedged
+                )
+                relays[name] = relay
+                budgeted.add(name)
         session = aiohttp.ClientSession()
         client = httpx.AsyncClient()
         raw_fast = {fast: await CLIENTS[fast][1](url) for fast in fasts}
@@ -186,7 +192,7 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
 def _rows(
     s: str, name: str, p50: dict[str, float], p99: dict[str, float], cpus: dict[str, float], rps: dict[str, float]
 ) -> list[Row]:
-    transport = name.rsplit(" · ", 1)[1]
+    transport = name.split(" · ")[1]  # (relay · transport[ · variant])
     added_max, ratio_min = TARGETS.get(transport, FAST_TARGET)
     added = p50[name] - p50["aiohttp"]
     return [

@@ -1,7 +1,7 @@
 """Where an uncached relay.price() spends its CPU: cProfile over loopback calls, grouped.
 
 ``python bench/profile_overhead.py [--plugin synthetic|binance] [--transport aiohttp|wreq|instant]
-[--calls N] [--top N]``
+[--calls N] [--top N] [--hedging]``
 
 * ``--plugin``: the synthetic Binance-format plugin of scenario 1, or the shipped
   ``coinrelay_binance`` with the shipped defaults (``bench/shipped.py``), cache off.
@@ -105,22 +105,22 @@ def group_of(where: str) -> str:
     return "builtins (len, dict.get, isinstance...) called by all of the above"
 
 
-def _relay(plugin: str, transport: str, base: str) -> tuple[Any, bool]:
+def _relay(plugin: str, transport: str, base: str, hedging: bool = False) -> tuple[Any, bool]:
     real = "aiohttp" if transport == "instant" else transport
     if transport == "instant":
         coinrelay._relay.make_transport = lambda kind, httpx_transport=None: InstantTransport()  # type: ignore[assignment]
     try:
         if plugin == "synthetic":
             return make_relay({"a": base}, transport=real), False
-        relay, _ = shipped_relay(binance=[base], transport=real, cache=False)
+        relay, _ = shipped_relay(binance=[base], transport=real, cache=False, hedging=hedging)
         return relay, True
     finally:
         coinrelay._relay.make_transport = make_transport  # type: ignore[assignment]
 
 
-async def profile(plugin: str, transport: str, calls: int) -> tuple[float, pstats.Stats]:
+async def profile(plugin: str, transport: str, calls: int, hedging: bool = False) -> tuple[float, pstats.Stats]:
     with upstreams("ok") as up:
-        relay, budgeted = _relay(plugin, transport, up.base())
+        relay, budgeted = _relay(plugin, transport, up.base(), hedging)
         async with relay:
             for _ in range(500):
                 await relay.price("BTC", "USD")
@@ -151,9 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plugin", choices=("synthetic", "binance"), default="synthetic")
     parser.add_argument("--transport", choices=("aiohttp", "wreq", "instant"), default="aiohttp")
     parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--hedging", action="store_true", help="binance: with [hedging] price = true")
     parser.add_argument("--top", type=int, default=0, help="also list the N functions with the most own time")
     args = parser.parse_args(argv)
-    per_call, stats = asyncio.run(profile(args.plugin, args.transport, args.calls))
+    per_call, stats = asyncio.run(profile(args.plugin, args.transport, args.calls, args.hedging))
     groups: dict[str, float] = {}
     rows = []
     for (file, line, func), (_cc, nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 Usage (``make bench``)::
 
-    .venv/bin/python bench/run.py [--quick] [--only 1,2,...] [--no-uvloop] [--json FILE]
+    .venv/bin/python bench/run.py [--quick] [--only 1,2,...] [--no-uvloop] [--json FILE] [--hedging]
 
 Starts its own loopback upstreams (separate processes), runs each scenario against
 coinrelay and against its baseline in the same run, and prints one table; ratios are
@@ -97,10 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
     parser.add_argument("--fast", default="", help="scenario 1: also measure these transports (comma-separated)")
     parser.add_argument("--transport", help='scenario 8 on this transport (default: what "auto" picks)')
+    parser.add_argument(
+        "--hedging",
+        action="store_true",
+        help="scenarios 1 and 8 also with [hedging] price = true (the binance relay; rows '… · hedging on')",
+    )
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
     overhead_module.EXTRA_FAST[:] = [k.strip() for k in args.fast.split(",") if k.strip()]
     defaults_module.TRANSPORT = args.transport
+    defaults_module.HEDGING = overhead_module.HEDGED = args.hedging
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in only if s not in ORDER]
     if unknown:

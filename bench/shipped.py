@@ -60,6 +60,7 @@ def shipped_relay(
     transport: str | None = "aiohttp",
     cache: bool = True,
     clock: Any = None,
+    hedging: bool = False,
 ) -> tuple[Relay, str]:
     """``Relay.from_config`` over the shipped plugins; returns the relay and the config it read.
 
@@ -67,6 +68,8 @@ def shipped_relay(
     :param coincap: CoinCap's base URL (its ``/v3`` prefix included); refused by default.
     :param transport: ``[relay] transport`` (``None``: not set, the default ``auto``).
     :param cache: ``[cache] enabled`` (the shipped default is on).
+    :param hedging: ``[hedging] price = true`` (the shipped default is off), every other hedging key
+        as shipped.
     """
     sections: dict[str, dict[str, Any]] = {
         "providers.binance": {"endpoints": binance},
@@ -79,6 +82,8 @@ def shipped_relay(
         sections["relay"] = {"transport": transport}
     if not cache:
         sections["cache"] = {"enabled": False}
+    if hedging:
+        sections["hedging"] = {"price": True}
     text = config_text(sections)
     with tempfile.NamedTemporaryFile("w", suffix=".toml", prefix="coinrelay-bench-", delete=False) as fh:
         fh.write(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from coinrelay._hedging import HedgeBudget, HedgePolicy
 from coinrelay._retry_budget import RetryBudget
 from coinrelay.testing import Fault
 
-from .chaos._kit import make_relay, serve, settle
+from .chaos._kit import make_relay, price_plugin, serve, settle
 
 
 def test_hedge_budget_caps_hedges_at_the_share_of_calls() -> None:
@@ -215,3 +216,19 @@ async def test_a_hedge_winner_answers_without_waiting_for_the_loser_to_end(upstr
         await relay.wait_background()  # the loser's end, awaited here only
         assert await settle(baseline) == set()
     assert a.count() == 1 and b.count() == 1
+
+
+async def test_a_hedged_call_answered_before_its_delay_runs_in_the_callers_task(upstream_factory) -> None:
+    """No task per attempt for the usual hedged call: the first attempt runs in the caller's task
+    and moves to a task of its own only when its hedge delay passes."""
+    a, b = upstream_factory(), upstream_factory()
+    serve(a, "100")
+    serve(b, "101")
+    seen: list[asyncio.Task[Any] | None] = []
+    plugin = price_plugin("a", hook=lambda: seen.append(asyncio.current_task()))
+    async with make_relay(
+        {"a": a, "b": b}, ["a", "b"], plugins={"a": plugin}, hedging=HedgingSettings(price=True, delay=5.0)
+    ) as relay:
+        price = await relay.price("BTC")
+    assert price.source.provider == "a" and seen == [asyncio.current_task()]
+    assert b.count() == 0

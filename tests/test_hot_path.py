@@ -6,7 +6,8 @@
 * ``Response.json`` with one shared decoder;
 * the trail entry and the source's stamp built without pydantic's per-call machinery
   (``_models.trusted_attempt``, ``_models.stamp``);
-* the rate budget spent and corrected without awaiting when it is in this process.
+* the rate budget spent and corrected without awaiting when it is in this process;
+* a health window's p95 kept sorted once asked for (the hedge delay reads it every call).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from coinrelay import (
     hookimpl,
 )
 from coinrelay._config import CacheSettings, ProviderSettings, Settings
+from coinrelay._health import HealthWindow, _percentile
 from coinrelay._http import Response
 from coinrelay._models import Attempt, Source, stamp, trusted_attempt, trusted_source
 from coinrelay._outcome import Blame, Outcome
@@ -203,3 +205,18 @@ async def test_the_budget_spent_without_awaiting_is_the_same_budget() -> None:
     assert now_state.observe_usage_now("d", 9.5, rl)
     await awaited_state.observe_usage("d", 9.5, rl)
     assert await now_state.remaining("d", rl) == await awaited_state.remaining("d", rl)
+
+
+def test_a_windows_kept_p95_is_the_p95_of_its_window() -> None:
+    import random
+
+    rng = random.Random(7)
+    window = HealthWindow(window=20)
+    assert window.p95() is None
+    for i in range(300):  # the window fills, then each success evicts the oldest latency
+        window.record_success(rng.choice([0.001, 0.002, rng.random()]))
+        if i % 3 == 0:
+            window.record_failure("x", rng.random())  # failures keep no latency
+        if i >= 4:
+            expected = _percentile(sorted(window._latencies), 0.95)
+            assert window.p95() == expected

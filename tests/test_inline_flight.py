@@ -253,3 +253,24 @@ async def test_a_drive_inside_a_drive_moves_alone_when_only_its_own_callers_wait
     assert len(inner_owner.adopted) == 1 and not fut.cancelled()
     fut.set_result(9)
     assert await inner_owner.adopted[0] == 9
+
+
+async def test_a_detached_drive_goes_on_in_its_task_and_its_awaiter_learns_it() -> None:
+    """What a hedged call's first attempt does at its hedge delay (``Drive.detach``)."""
+    from coinrelay._inline import Detached
+
+    owner = _Owner()
+    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def work() -> tuple[int, asyncio.Task[Any] | None]:
+        return await fut, asyncio.current_task()
+
+    drive = Drive(work(), owner)
+    asyncio.get_running_loop().call_soon(drive.detach)
+    with pytest.raises(Detached):
+        await drive
+    assert drive.task is owner.adopted[0] and not fut.done()
+    fut.set_result(4)
+    assert await drive.task == (4, drive.task)
+    drive.detach()  # moved already: nothing more to move
+    assert len(owner.adopted) == 1

@@ -6,6 +6,7 @@ ring of recent outcomes and latencies, whatever the traffic.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class HealthWindow:
         "_clock",
         "_latencies",
         "_outcomes",
+        "_sorted",
         "_window_failures",
         "alpha",
         "ewma",
@@ -65,6 +67,9 @@ class HealthWindow:
         self.alpha = alpha
         self._outcomes: deque[bool] = deque(maxlen=window)
         self._latencies: deque[float] = deque(maxlen=window)
+        #: The same latencies sorted, kept up to date once :meth:`p95` was asked for (a hedge delay
+        #: reads it on every hedged call: one insertion then, not a sort of the window).
+        self._sorted: list[float] | None = None
         self._window_failures = 0
         self.ewma: float | None = None
         self.requests = 0
@@ -94,7 +99,13 @@ class HealthWindow:
         if len(outcomes) == outcomes.maxlen and not outcomes[0]:
             self._window_failures -= 1
         outcomes.append(True)
-        self._latencies.append(latency)
+        latencies = self._latencies
+        ordered = self._sorted
+        if ordered is not None:
+            if len(latencies) == latencies.maxlen:
+                del ordered[bisect_left(ordered, latencies[0])]
+            insort(ordered, latency)
+        latencies.append(latency)
         ewma = self.ewma
         self.ewma = latency if ewma is None else ewma + self.alpha * (latency - ewma)
         self.last_success_at = self._clock.time() if now is None else now
@@ -151,4 +162,7 @@ class HealthWindow:
         """Observed p95 latency in seconds (``None`` before 5 successes)."""
         if len(self._latencies) < 5:
             return None
-        return _percentile(sorted(self._latencies), 0.95)
+        ordered = self._sorted
+        if ordered is None:
+            ordered = self._sorted = sorted(self._latencies)
+        return _percentile(ordered, 0.95)

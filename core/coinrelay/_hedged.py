@@ -1,7 +1,9 @@
 """The hedged walk: a slow provider gets company after the hedge delay (see :mod:`._hedging`).
 
-The first candidate is asked; if it has not answered by the hedge delay (a fixed number of
-seconds, or its p95 latency), the next one is asked too, paid from the hedge budget, and the
+The first candidate is asked — in the call's own task (:func:`ask_first`): a call answered
+before its hedge delay costs no more than a plain walk; if it has not answered by the hedge
+delay (a fixed number of seconds, or its p95 latency), the attempt moves to a task of its own
+and the next one is asked too, paid from the hedge budget, and the
 slow one takes a breaker strike — so a blackholed provider is found out by its first few
 hedges. The first good answer wins; the others are cancelled and shown as ``cancelled``.
 Without hedge budget, the call watches the slow provider's breaker and fails over the moment
@@ -11,9 +13,12 @@ other calls open it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
+from ._inline import Detached, Drive
 from ._outcome import Blame, Outcome
 
 if TYPE_CHECKING:
@@ -85,16 +90,83 @@ def drop_slow_losers(
         walker.recorder.failed(rt, call.category, Outcome.CANCELLED, Blame.NONE, error, waited, None, call.trail)
 
 
+class _Solo:
+    """The owner of the first attempt's drive (:func:`ask_first`): nobody else waits for it."""
+
+    __slots__ = ()
+
+    waiters: list[Any] = []  # never added to: a cancellation goes into the attempt
+
+    def adopt(self, rest: Awaitable[Any], context: contextvars.Context) -> asyncio.Task[Any]:
+        return asyncio.get_running_loop().create_task(_until_end(rest), context=context)
+
+    def abandon(self) -> None:
+        return None
+
+
+_SOLO = _Solo()
+
+
+async def _until_end(rest: Awaitable[AttemptResult]) -> AttemptResult:
+    return await rest
+
+
 async def walk_hedged(walker: Walker, call: Call) -> Result:
-    """The chain walk with hedging."""
+    """The chain walk with hedging.
+
+    The usual call ends here: its first candidate, asked in the call's own task, answers before
+    the hedge delay (the attempt's own alarm on the relay's watchdog, no loop timer of its own).
+    Otherwise the attempt moves to a task of its own at the delay
+    (:meth:`~coinrelay._inline.Drive.detach`, between two of its steps: the request goes on) and
+    :func:`_walk_rest` goes on with it running, as if it had been started as one.
+    """
+    policy = walker.hedge
+    assert policy is not None
+    policy.budget.earn()
+    running: Running = {}
+    hedge_due: dict[asyncio.Task[Any], tuple[float, float]] = {}
+    first = walker.next_ready(call) if call.pos + 1 < len(call.order) else None
+    if first is None:  # a skip, a probe, or nobody to hedge to: the general walk from the start
+        return await _walk_rest(walker, call, running, hedge_due, None, launch_first=True)
+    if call.remaining() <= 0 or not walker.pay(call, first):
+        return await _walk_rest(walker, call, running, hedge_due, None)  # nothing to run: it ends there
+    started = time.monotonic()
+    due = started + policy.delay(first.category_health.get(call.category))
+    drive = Drive(walker.attempt(call, first), _SOLO)
+    alarm = walker.runner.watchdog.alarm(due, drive.detach)
+    try:
+        early = await drive
+    except Detached:
+        task = drive.task
+        running[task] = first
+        hedge_due[task] = (started, due)
+        call.extra = True  # whatever is asked next while it runs is a hedge
+        return await _walk_rest(walker, call, running, hedge_due, due)
+    finally:
+        alarm.end(False)
+    if early.result is not None:
+        return early.result
+    walker.settle(call, first, early)
+    return await _walk_rest(walker, call, running, hedge_due, None, launch_first=True, failover=True)
+
+
+async def _walk_rest(
+    walker: Walker,
+    call: Call,
+    running: Running,
+    hedge_due: dict[asyncio.Task[Any], tuple[float, float]],
+    hedge_at: float | None,
+    *,
+    launch_first: bool = False,
+    failover: bool = False,
+) -> Result:
+    """The hedged walk with its attempts as tasks: ``running`` (and when to hedge the newest,
+    ``hedge_at``), or, with ``launch_first``, the next candidate started now (a ``failover``
+    after the first one failed: hedged at its own delay)."""
     policy = walker.hedge
     assert policy is not None
     category = call.category
-    running: Running = {}
-    #: When each running attempt started and when it would be hedged (a loser past it counts as slow).
-    hedge_due: dict[asyncio.Task[Any], tuple[float, float]] = {}
     watch: asyncio.Task[Any] | None = None  # wakes us if the provider we wait on gets its breaker opened
-    policy.budget.earn()
 
     def newest_hedge_at() -> float | None:
         if not running or call.pos >= len(call.order):
@@ -105,9 +177,20 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
         hedge_due[task] = (now, due)
         return due
 
-    try:
+    async def fail_over() -> float | None:
+        """Everyone asked has failed: ask the next candidate; when it would be hedged."""
         await launch(walker, call, running)
-        hedge_at = newest_hedge_at()
+        if running and call.pos < len(call.order):
+            last = next(reversed(running.values()))
+            return time.monotonic() + policy.delay(last.category_health.get(category))
+        return None
+
+    try:
+        if launch_first and failover:
+            hedge_at = await fail_over()
+        elif launch_first:
+            await launch(walker, call, running)
+            hedge_at = newest_hedge_at()
         while running:
             found = walker.probe_answer(call) if call.probes else None
             if found is not None:
@@ -154,11 +237,7 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
                     return res.result
                 walker.settle(call, rt, res)
             if not running:  # everyone asked has failed: fail over
-                await launch(walker, call, running)
-                hedge_at = None
-                if running and call.pos < len(call.order):
-                    last = next(reversed(running.values()))
-                    hedge_at = time.monotonic() + policy.delay(last.category_health.get(category))
+                hedge_at = await fail_over()
         found = await walker.await_probes(call) if call.probes else None
         if found is not None:
             return found

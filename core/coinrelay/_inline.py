@@ -40,6 +40,10 @@ _current: Drive[Any] | None = None
 _within = False
 
 
+class Detached(Exception):
+    """The coroutine a :class:`Drive` ran moved to a task of its own (:meth:`Drive.detach`)."""
+
+
 class Owner(Protocol):
     """Who a :class:`Drive` tells about the fetch it runs (a single flight)."""
 
@@ -85,11 +89,12 @@ class Drive(Generic[T]):
         "_context",
         "_coro",
         "_ended",
+        "_ending",
         "_inner",
-        "_message",
         "_parent",
         "_task",
         "_wakeup",
+        "finished",
         "moved",
         "owner",
     )
@@ -103,10 +108,13 @@ class Drive(Generic[T]):
         self._context: contextvars.Context | None = None
         self._task: asyncio.Task[Any] | None = None
         self._parent: Drive[Any] | None = None
-        self._message: Any = None
+        #: What the awaiting code gets when the coroutine moved: its cancellation, or :class:`Detached`.
+        self._ending: Callable[[], BaseException] = asyncio.CancelledError
         self._ended: asyncio.Future[None] | None = None
-        #: The coroutine went on in a task of its own (the caller left).
+        #: The coroutine went on in a task of its own (the caller left, or :meth:`detach`).
         self.moved = False
+        #: The coroutine returned or raised (nothing left to move).
+        self.finished = False
 
     @property
     def task(self) -> asyncio.Task[Any]:
@@ -156,8 +164,10 @@ class Drive(Generic[T]):
                         raise
                     thrown = exc
                 if self.moved:  # woken by the future just as it moved: the caller still leaves
-                    raise asyncio.CancelledError(self._message)
+                    raise self._ending()
         finally:
+            if not self.moved:
+                self.finished = True
             if self._ended is not None and not self.moved and not self._ended.done():
                 self._ended.set_result(None)
 
@@ -182,12 +192,12 @@ class Drive(Generic[T]):
 
     def result(self) -> Any:
         if self.moved:
-            raise asyncio.CancelledError(self._message)
+            raise self._ending()
         return self._inner.result()
 
     def exception(self) -> BaseException | None:
         if self.moved:
-            raise asyncio.CancelledError(self._message)
+            raise self._ending()
         return self._inner.exception()  # type: ignore[no-any-return]
 
     def cancel(self, msg: Any = None) -> bool:
@@ -203,9 +213,15 @@ class Drive(Generic[T]):
 
     # -- moving -------------------------------------------------------------------------------
 
-    def _move(self, msg: Any) -> None:
+    def detach(self) -> None:
+        """Move the coroutine to a task of its own now (``owner.adopt``); the code awaiting the drive
+        gets :class:`Detached` and finds the task in :attr:`task`. Nothing when it has finished."""
+        if not self.moved and not self.finished and self._wakeup is not None:
+            self._move(None, Detached)
+
+    def _move(self, msg: Any, ending: Callable[[], BaseException] | None = None) -> None:
         self.moved = True
-        self._message = msg
+        self._ending = ending if ending is not None else (lambda: asyncio.CancelledError(msg))
         inner, wakeup = self._inner, self._wakeup
         assert wakeup is not None and self._context is not None
         loop = inner.get_loop()
