@@ -61,7 +61,7 @@ _SYMBOL_FACTS: dict[str, str] = {
 
 def parse_error(body: Any) -> tuple[int, str] | None:
     """``(code, msg)`` of a Binance error body (``{"code": -1121, "msg": "Invalid symbol."}``), else ``None``."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict) and not isinstance(body, Mapping):  # (dict first: no ABC check for JSON)
         return None
     code, msg = body.get("code"), body.get("msg")
     if isinstance(code, int) and not isinstance(code, bool) and isinstance(msg, str):
@@ -70,7 +70,7 @@ def parse_error(body: Any) -> tuple[int, str] | None:
 
 
 def _object(body: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict) and not isinstance(body, Mapping):
         raise bad(NAME, f"{what}: expected a JSON object, got {type(body).__name__}")
     return body
 
