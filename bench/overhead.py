@@ -40,6 +40,7 @@ from common import (
 )
 from shipped import fresh_minute, shipped_relay
 
+from coinrelay import AllProvidersFailed
 from coinrelay._transport import auto_transport
 
 #: Targets from issue 14: on aiohttp the first step (≤ +60 µs, ≥ 0.75×), on the fast
@@ -81,10 +82,16 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
         client = httpx.AsyncClient()
         raw_fast = {fast: await CLIENTS[fast][1](url) for fast in fasts}
 
-        def via_relay(relay: Any) -> Make:
+        failed: dict[str, int] = dict.fromkeys(relays, 0)
+
+        def via_relay(name: str, relay: Any) -> Make:
             def make(sym: str) -> Call:
                 async def call() -> Any:
-                    return (await relay.price(sym, "USD")).price
+                    try:
+                        return (await relay.price(sym, "USD")).price
+                    except AllProvidersFailed:  # counted, shown (a relay that fails is no faster)
+                        failed[name] += 1
+                        return None
 
                 return call
 
@@ -107,7 +114,7 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
 
             return call
 
-        makers: dict[str, Make] = {name: via_relay(r) for name, r in relays.items()}
+        makers: dict[str, Make] = {name: via_relay(name, r) for name, r in relays.items()}
         makers["aiohttp"] = raw_aiohttp
         makers["httpx"] = raw_httpx
 
@@ -165,6 +172,8 @@ async def overhead(size: Size, label: str = "1") -> list[Row]:
     rows: list[Row] = []
     for name in relays:
         rows += _rows(f"{label}. overhead · {name}", name, p50, p99, cpus, rps)
+        if failed[name] or "hedging" in name:
+            rows.append(Row(f"{label}. overhead · {name}", "calls that failed (AllProvidersFailed)", f"{failed[name]}"))
     for fast in fasts:
         floor = f"raw {fast}"
         s = f"{label}. overhead · {floor} (no relay)"
