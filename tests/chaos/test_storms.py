@@ -109,6 +109,7 @@ async def test_one_provider_faulty_no_call_fails_and_no_wrong_value(upstream_fac
     relay = make_relay(
         ups,
         ["a", "b", "c"],
+        clock=FakeClock(time.time()),  # the pause and the open breaker last as long as the test
         timeout=ROOMY,
         timeouts={"a": 0.3} if kind in SLOW else None,
         breaker=BreakerSettings(recovery_timeout=30.0),
