@@ -277,15 +277,25 @@ async def test_a_raising_plugin_and_a_raising_listener(upstream_factory) -> None
 async def test_caller_cancellation_storm_during_hedges(upstream_factory) -> None:
     ups = _three(upstream_factory)
     ups["a"].fault = Fault("blackhole")
+    gates = {n: Gate(serve(ups[n], "100", known=SYMBOLS)) for n in ("b", "c")}
+    for n, gate in gates.items():
+        ups[n].route("/price", gate)  # the hedges are held until the storm has passed
     baseline = set(asyncio.all_tasks())
     relay = make_relay(
-        ups, ["a", "b", "c"], timeout=5.0, hedging=HedgingSettings(price=True, delay=0.05, budget=1.0, burst=100)
+        ups, ["a", "b", "c"], timeout=ROOMY, hedging=HedgingSettings(price=True, delay=0.05, budget=1.0, burst=100)
     )
     async with relay:
+        # 100 callers, 50 flights (calls i and i + 50 ask the same symbol): the even ones leave
         calls = [asyncio.create_task(relay.price(SYMBOLS[i % 50])) for i in range(100)]
-        await asyncio.sleep(0.02)  # all in flight at a, hedges not yet started
+        deadline = time.monotonic() + PATIENCE
+        while ups["b"].count() < 50 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # until every flight, stuck at a, has its hedge at b
+        assert ups["b"].count() == 50
         for task in calls[::2]:
             task.cancel()
+        await asyncio.wait(calls[::2])
+        for gate in gates.values():
+            gate.open()
         results = await asyncio.gather(*calls, return_exceptions=True)
     kept = results[1::2]
     assert all(not isinstance(r, BaseException) and r.price == GOOD for r in kept)
