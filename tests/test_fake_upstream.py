@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import ssl
 
 import httpx
 import pytest
+import trustme
 
 from coinrelay.testing import FakeUpstream, Reply
 
@@ -48,4 +50,28 @@ def test_a_connection_caught_by_down_is_dropped_and_up_serves_again(upstream: Fa
             client.get("/x")
         upstream.up()
         assert client.get("/x").json() == {"ok": True}
+    gc.collect()
+
+
+def test_down_drops_a_connection_still_shaking_hands_at_once() -> None:
+    """With TLS, a connection is made only after its handshake: one whose client never starts it
+    is dropped by down() at once (not after the 60 s handshake timeout) and leaves no socket."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    with FakeUpstream(ssl=context) as up:
+        client = socket.create_connection(("127.0.0.1", up.port))  # TCP only: no ClientHello
+        try:
+
+            async def accepted() -> bool:
+                for _ in range(1000):  # loop turns of the upstream's own loop, until it took it
+                    if up._opening:
+                        return True
+                    await asyncio.sleep(0)
+                return False
+
+            assert asyncio.run_coroutine_threadsafe(accepted(), up._loop).result(5)
+            up.down()  # would time out (5 s) if it waited for the handshake
+            assert not up._opening and up._writers == set()
+        finally:
+            client.close()
     gc.collect()
