@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from coinrelay import Relay
+from coinrelay._clock import SYSTEM_CLOCK, Clock
 from coinrelay._config import load_settings
 from coinrelay.sandbox import Sandbox
 from coinrelay.server import create_app
@@ -23,11 +24,13 @@ class LoopbackServer:
     """uvicorn serving a sandbox relay on a free port of 127.0.0.1, in a thread with its own loop.
 
     It runs with :func:`~coinrelay.server.protocol.uvicorn_config`, the configuration of
-    ``coinrelay serve``. The relay is built and closed on the server's own event loop.
+    ``coinrelay serve``. The relay is built and closed on the server's own event loop, with
+    ``clock`` (a :class:`~coinrelay._clock.FakeClock` makes what the pages show stand still).
     """
 
-    def __init__(self, box: Sandbox) -> None:
+    def __init__(self, box: Sandbox, clock: Clock = SYSTEM_CLOCK) -> None:
         self.box = box
+        self.clock = clock
         # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
         # without it every keep-alive answer waits ~40 ms for a delayed ACK.
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -47,7 +50,7 @@ class LoopbackServer:
             self._started.set()
 
     async def _main(self) -> None:
-        relay = Relay(self.box.apply(load_settings(use_file=False)), sandbox=True)
+        relay = Relay(self.box.apply(load_settings(use_file=False)), sandbox=True, clock=self.clock)
         try:
             app = create_app(relay, sandbox=self.box)
             config = uvicorn_config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off")

@@ -43,7 +43,7 @@ def build(config: dict[str, Any]) -> tuple[Relay, FakeClock]:
     rl = config.get("rate_limit")
     provider = ProviderSettings(
         endpoints=[config["upstream"]],
-        timeout=2.0,
+        timeout=10.0,  # no test here is about a timeout: a loaded machine must not make one
         rate_limit=RateLimitSettings(**rl) if rl else None,
     )
     settings = Settings(

@@ -10,7 +10,7 @@ import pytest
 from coinrelay import AllProvidersFailed
 from coinrelay.testing import Fault, Reply
 
-from .chaos._kit import make_relay, serve, settle
+from .chaos._kit import PATIENCE, ROOMY, Gate, make_relay, serve, settle
 
 
 async def test_1000_concurrent_identical_requests_cause_one_upstream_call(upstream_factory) -> None:
@@ -34,17 +34,23 @@ async def test_different_requests_are_not_coalesced(upstream_factory) -> None:
 
 async def test_cancelling_the_first_caller_does_not_fail_the_others(upstream_factory) -> None:
     a = upstream_factory()
-    serve(a, "100")
-    a.fault = Fault("delay", delay=0.3)
-    async with make_relay({"a": a}) as relay:
+    gate = Gate(serve(a, "100"))
+    a.route("/price", gate)  # the fetch stays in flight until the test lets it land
+    async with make_relay({"a": a}, timeout=ROOMY) as relay:
         first = asyncio.create_task(relay.price("BTC"))
-        await asyncio.sleep(0.05)  # the first caller's fetch is in flight
+        await asyncio.wait_for(asyncio.wrap_future(gate.first), PATIENCE)  # the first caller's fetch is in flight
         others = [asyncio.create_task(relay.price("BTC")) for _ in range(5)]
-        await asyncio.sleep(0.05)
+        [flight] = relay._flights.inflight.values()
+        for _ in range(1000):  # loop turns, not time: until every other caller has joined it
+            if len(flight.waiters) == 6:
+                break
+            await asyncio.sleep(0)
+        assert len(flight.waiters) == 6
         first.cancel()
-        results = await asyncio.gather(*others)
         with pytest.raises(asyncio.CancelledError):
             await first
+        gate.open()  # the fetch outlived its first caller
+        results = await asyncio.gather(*others)
     assert [p.price for p in results] == [Decimal("100")] * 5
     assert a.count("/price") == 1
 

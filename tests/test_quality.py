@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from coinrelay import OHLCV, AllProvidersFailed, Candle, Level, OrderBook, Price, Source
+from coinrelay import OHLCV, AllProvidersFailed, Candle, Level, OrderBook, Price, Source, hookimpl
 from coinrelay._clock import FakeClock
 from coinrelay._config import ConsensusSettings, QualitySettings, load_settings
 from coinrelay._errors import ConfigError, InvalidRequest
 from coinrelay._quality import PriceBook, deviation_pct, median, problem
 
-from .chaos._kit import make_relay, serve
+from .chaos._kit import PATIENCE, ROOMY, Gate, make_relay, serve
 
 NOW = 1_700_000_000.0
 SRC = Source(provider="x")
@@ -164,6 +166,39 @@ async def test_consensus_check_rejects_a_price_off_the_others_median(upstream_fa
     assert third.source.provider == "b"
     assert third.source.attempts[0].outcome == "invalid"
     assert "off the median" in (third.source.attempts[0].error or "")
+
+
+async def test_a_wrong_price_answering_first_never_becomes_a_reference(upstream_factory) -> None:
+    """The consensus check's first call for a pair asks b and c at once; c (wrong) answers while b
+    is still on its way. c, judged against nothing, must not become the reference b and d are
+    then judged by: the consensus compares the answers, and records the agreeing ones.
+    On an idle machine b answers first; the test makes c first, as a loaded machine can."""
+    ups = {n: upstream_factory() for n in ("b", "c", "d")}
+    gate = Gate(serve(ups["b"], "100"))
+    ups["b"].route("/price", gate)  # b's answer is held until c's was judged
+    serve(ups["c"], "250")
+    serve(ups["d"], "100.1")
+    judged = asyncio.Event()
+
+    class Listener:
+        @hookimpl
+        def on_request_finished(self, event: Any) -> None:
+            if event.provider == "c":
+                judged.set()
+
+    quality = QualitySettings(consensus_check=True, max_deviation_pct=2.0)
+    relay = make_relay(ups, ["b", "c", "d"], timeout=ROOMY, quality=quality)
+    relay.register(Listener(), name="listener")
+    async with relay:
+        call = asyncio.create_task(relay.price("BTC"))
+        try:
+            await asyncio.wait_for(judged.wait(), PATIENCE)
+        finally:
+            gate.open()
+        price = await call
+        refs = relay._check.book.references("BTC", "USD", relay.clock.monotonic())
+    assert price.price == Decimal("100.05") and sorted(price.providers or []) == ["b", "d"]
+    assert sorted(p for p, _ in refs) == [Decimal("100"), Decimal("100.1")]
 
 
 def test_quality_keys_are_validated(tmp_path) -> None:

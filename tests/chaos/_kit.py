@@ -11,7 +11,9 @@ servers on 127.0.0.1::
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -67,8 +69,10 @@ def price_plugin(name: str, *, rate_limit: RateLimit | None = None, hook: Callab
     return mod
 
 
-def serve(up: FakeUpstream, value: str, *, ts: float | None = None, known: tuple[str, ...] = ("BTC", "ETH")) -> None:
-    """Make ``up`` answer ``/price`` with ``value`` for ``known`` symbols, 404 otherwise."""
+def serve(
+    up: FakeUpstream, value: str, *, ts: float | None = None, known: tuple[str, ...] = ("BTC", "ETH")
+) -> Callable[[Request], Reply]:
+    """Make ``up`` answer ``/price`` with ``value`` for ``known`` symbols, 404 otherwise; returns the handler."""
 
     def handler(req: Request) -> Reply:
         if req.query.get("symbol") in known:
@@ -79,6 +83,7 @@ def serve(up: FakeUpstream, value: str, *, ts: float | None = None, known: tuple
         return Reply.json({"error": "unknown symbol"}, status=404)
 
     up.route("/price", handler)
+    return handler
 
 
 class LimitedHandler:
@@ -93,8 +98,6 @@ class LimitedHandler:
         self._lock = threading.Lock()
 
     def __call__(self, req: Request) -> Reply:
-        import time
-
         now = time.monotonic()
         with self._lock:
             self.times = [t for t in self.times if t > now - self.period]
@@ -105,20 +108,31 @@ class LimitedHandler:
         return Reply.json({"price": self.value})
 
 
+#: The timeout of a provider whose timing is not what a test is about: a loaded 2-core machine
+#: (load average 8-14) never reaches it, yet a provider that really hangs still ends the test.
+ROOMY = 10.0
+
+
 def make_relay(
     upstreams: dict[str, FakeUpstream],
     chain: list[Any] | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
     timeout: float = 2.0,
+    timeouts: dict[str, float] | None = None,
     cache: bool | CacheSettings = False,
     plugins: dict[str, Any] | None = None,
     provider_extra: dict[str, dict[str, Any]] | None = None,
     **settings: Any,
 ) -> Relay:
-    """A relay over in-test plugins, one per upstream (``name -> FakeUpstream``)."""
+    """A relay over in-test plugins, one per upstream (``name -> FakeUpstream``).
+
+    :param timeout: every provider's timeout, but for those named in ``timeouts``.
+    """
     providers = {
-        name: ProviderSettings(endpoints=[up.url], timeout=timeout, **(provider_extra or {}).get(name, {}))
+        name: ProviderSettings(
+            endpoints=[up.url], timeout=(timeouts or {}).get(name, timeout), **(provider_extra or {}).get(name, {})
+        )
         for name, up in upstreams.items()
     }
     s = Settings(providers=providers, chains={"price": chain or list(upstreams)}, **settings)
@@ -131,11 +145,41 @@ def make_relay(
     return Relay(s, plugins=pl, load_entry_points=False, clock=clock)
 
 
+#: Seconds a test waits for something that happens at once on an idle machine (a task ending,
+#: a server seeing a connection closed) before it calls it a leak.
+PATIENCE = 10.0
+
+
 async def settle(baseline: set[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:
-    """Tasks still alive beyond ``baseline`` after letting the loop run a little."""
-    for _ in range(50):
+    """Tasks still alive beyond ``baseline``, once they had :data:`PATIENCE` seconds to end."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
         extra = {t for t in asyncio.all_tasks() if t not in baseline and not t.done()}
-        if not extra:
-            return set()
+        if not extra or time.monotonic() > deadline:
+            return extra
         await asyncio.sleep(0.01)
-    return {t for t in asyncio.all_tasks() if t not in baseline and not t.done()}
+
+
+class Gate:
+    """A route that holds every request until :meth:`open`, then answers as ``inner`` does.
+
+    ``first`` resolves (to the request) when the first request is held: a test orders itself
+    on it instead of sleeping. Usable from any thread; awaited on the upstream's own loop.
+    """
+
+    def __init__(self, inner: Callable[[Request], Reply]) -> None:
+        self.inner = inner
+        self.first: concurrent.futures.Future[Request] = concurrent.futures.Future()
+        self._open: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._lock = threading.Lock()
+
+    async def __call__(self, req: Request) -> Reply:
+        with self._lock:
+            if not self.first.done():
+                self.first.set_result(req)
+        await asyncio.wrap_future(self._open)
+        return self.inner(req)
+
+    def open(self) -> None:
+        if not self._open.done():  # (cancelled when the upstream closed first: a failed test)
+            self._open.set_result(None)

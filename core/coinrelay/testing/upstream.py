@@ -25,6 +25,7 @@ Only loopback addresses are ever bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import socket
@@ -81,9 +82,14 @@ class FakeUpstream:
         #: (a handler's own clean-up: see ``SandboxUpstream.on_close``).
         self.on_close: list[Callable[[], Awaitable[None]]] = []
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
+        # A selector loop on every platform: the listening socket is watched with add_reader.
+        self._loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-upstream", daemon=True)
-        self._server: asyncio.base_events.Server | None = None
+        self._listener: socket.socket | None = None
+        #: Accepted sockets whose transport is not made yet, and the tasks making them.
+        self._unwrapped: set[socket.socket] = set()
+        self._opening: set[asyncio.Task[None]] = set()
+        #: Open connections (until their transport is closed) and their request handlers.
         self._writers: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Task[None]] = set()
         self._accepting = False
@@ -137,47 +143,59 @@ class FakeUpstream:
             except Exception:  # one failed clean-up must not keep the server open
                 log.exception("on_close callback %r of the fake upstream at %s raised", callback, self.url)
         await self._stop()
-        # A connection accepted just before the listener closed may get its transport and its
-        # handler a few loop turns later: end tasks and drop connections until none is left.
-        for _ in range(20):
-            rest = asyncio.all_tasks() - {asyncio.current_task()}
-            for task in rest:
-                task.cancel()
-            await asyncio.gather(*rest, return_exceptions=True)
-            for w in list(self._writers):  # a handler cancelled before its first step closed nothing
-                _abort(w)
-            self._writers.clear()
-            await asyncio.sleep(0)  # let the transports' close callbacks run
-            if not rest and not asyncio.all_tasks() - {asyncio.current_task()}:
-                break
+        rest = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+        await self._stop()  # whatever those tasks opened meanwhile
 
     async def _listen(self) -> None:
-        if self._server is not None:
+        if self._listener is not None:
             return
+        # The listening socket and its accept loop are ours rather than asyncio.start_server's:
+        # Python 3.11's Server.close() breaks a connection accepted one loop turn earlier
+        # (Server._attach asserts, the half-built transport is dropped unclosed: CPython
+        # gh-109564), which a test that flaps the server while a client keeps calling hits.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self.port))
+            sock.listen(100)
+            sock.setblocking(False)
+            self._loop.add_reader(sock.fileno(), self._accept_ready, sock)
+        except BaseException:
+            sock.close()
+            raise
+        self._listener = sock
+        self.port = sock.getsockname()[1]
         self._accepting = True
-        self._server = await asyncio.start_server(
-            self._accept, "127.0.0.1", self.port, reuse_address=True, ssl=self._ssl
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
 
     async def _stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-        # A connection accepted just before close() may start its handler a moment later:
-        # sweep until no connection is left, then let the transports' close callbacks run,
-        # so no socket outlives the server (tests run with ResourceWarning as an error).
+        """Stop listening, then close every connection: accepted, being set up or serving.
+
+        Nothing is left to chance: each step waits for exactly what it closes, so no socket
+        outlives the server (tests run with ResourceWarning as an error)."""
+        sock, self._listener = self._listener, None
         self._accepting = False
-        for _ in range(5):
-            for w in list(self._writers):
-                _abort(w)
-            self._writers.clear()
-            for task in list(self._handlers):  # a blackholed request would sleep on forever
-                task.cancel()
-            self._handlers.clear()
-            await asyncio.sleep(0.005)
-        if server is not None:
-            await server.wait_closed()
+        if sock is not None:
+            self._loop.remove_reader(sock.fileno())
+            sock.close()  # connections still in the backlog are reset: refused
+        opening = list(self._opening)
+        for task in opening:  # a connection being set up (or shaking hands, with TLS): dropped
+            task.cancel()
+        await asyncio.gather(*opening, return_exceptions=True)
+        for conn in list(self._unwrapped):  # its task was cancelled before it could start
+            _reset(conn)
+        self._unwrapped.clear()
+        for w in list(self._writers):
+            _abort(w)
+        self._writers.clear()
+        handlers = list(self._handlers)
+        for task in handlers:  # a blackholed request would wait on forever
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        self._handlers.clear()
+        await asyncio.sleep(0)  # the aborted transports' connection_lost callbacks run: sockets closed
 
     # -- routes ------------------------------------------------------------------
 
@@ -195,6 +213,40 @@ class FakeUpstream:
             self.requests.clear()
 
     # -- serving -------------------------------------------------------------------
+
+    def _accept_ready(self, sock: socket.socket) -> None:
+        """The listening socket is readable: take every pending connection."""
+        for _ in range(100):
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:  # e.g. out of file descriptors: the client times out
+                log.warning("the fake upstream at %s could not accept a connection: %s", self.url, exc)
+                return
+            conn.setblocking(False)
+            self._unwrapped.add(conn)
+            task = self._loop.create_task(self._open(conn))
+            self._opening.add(task)
+            task.add_done_callback(self._opening.discard)
+
+    async def _open(self, conn: socket.socket) -> None:
+        """Wrap an accepted socket in a stream (TLS with ``ssl``); :meth:`_accept` runs as the
+        connection is made (after the handshake, with TLS)."""
+        self._unwrapped.discard(conn)
+        if not self._accepting:  # accepted while going down: refuse it like a closed port would
+            _reset(conn)
+            return
+        reader = asyncio.StreamReader()
+        protocol = asyncio.StreamReaderProtocol(reader, self._accept)
+        try:
+            # (the transport is made in this very step, before anything can interrupt it)
+            await self._loop.connect_accepted_socket(lambda: protocol, conn, ssl=self._ssl)
+        except asyncio.CancelledError:
+            return  # the transport was made, and closed by asyncio on the way out
+        except (OSError, ValueError) as exc:  # no transport, or a failed handshake that closed it
+            log.warning("the fake upstream at %s dropped a connection: %s", self.url, exc)
+            _reset(conn)
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Called synchronously as a connection is made: it is tracked from its first moment,
@@ -226,11 +278,16 @@ class FakeUpstream:
         except (ConnectionError, asyncio.CancelledError):
             return
         finally:
-            self._writers.discard(writer)
             if task is not None:
                 self._handlers.discard(task)
             if not writer.is_closing():
                 writer.close()
+            if writer in self._writers:  # (else _stop aborted it)
+                try:  # an answer still in the buffer is flushed first; until then, it is open
+                    with contextlib.suppress(OSError):
+                        await writer.wait_closed()
+                finally:
+                    self._writers.discard(writer)
 
     async def _answer(self, req: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         fault = self.fault
@@ -342,6 +399,15 @@ def _encode(reply: Reply) -> bytes:
 async def _send(writer: asyncio.StreamWriter, reply: Reply) -> None:
     writer.write(_encode(reply))
     await writer.drain()
+
+
+def _reset(conn: socket.socket) -> None:
+    """Close a raw socket with RST rather than FIN."""
+    try:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    conn.close()
 
 
 def _abort(writer: asyncio.StreamWriter) -> None:
