@@ -5,6 +5,8 @@ The public API is re-exported here; everything else is private to its module.
 
 from __future__ import annotations
 
+import logging
+
 from ._batch import CallError, PriceAnswer, PriceBatch
 from ._breaker import BreakerPolicy, CircuitBreaker
 from ._categories import ALL as CATEGORIES
@@ -79,6 +81,11 @@ from ._sync import SyncRelay
 from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
+
+# A library logs and leaves the handlers to the host app (the logging HOWTO's advice): without this,
+# Python's last-resort handler would print every breaker transition to a host's stderr unasked.
+# `coinrelay serve` configures its own handlers (coinrelay.server.logs).
+logging.getLogger("coinrelay").addHandler(logging.NullHandler())
 
 __all__ = [
     "AllProvidersFailed",

@@ -5,7 +5,10 @@ before its hedge delay costs no more than a plain walk; if it has not answered b
 delay (a fixed number of seconds, or its p95 latency), the attempt moves to a task of its own
 and the next one is asked too, paid from the hedge budget, and the
 slow one takes a breaker strike — so a blackholed provider is found out by its first few
-hedges. The first good answer wins; the others are cancelled and shown as ``cancelled``.
+hedges. A hedge due while the relay's own loop was busy (it comes late by more than half
+its delay: :meth:`~coinrelay._hedging.HedgePolicy.stalled`) is put off by one more delay
+instead: the answer may be sitting unread, and a stall of ours is not the provider's slowness.
+The first good answer wins; the others are cancelled and shown as ``cancelled``.
 Without hedge budget, the call watches the slow provider's breaker and fails over the moment
 other calls open it.
 """
@@ -180,10 +183,7 @@ async def _walk_rest(
     async def fail_over() -> float | None:
         """Everyone asked has failed: ask the next candidate; when it would be hedged."""
         await launch(walker, call, running)
-        if running and call.pos < len(call.order):
-            last = next(reversed(running.values()))
-            return time.monotonic() + policy.delay(last.category_health.get(category))
-        return None
+        return newest_hedge_at()
 
     try:
         if launch_first and failover:
@@ -212,10 +212,18 @@ async def _walk_rest(
                 if time.monotonic() >= call.deadline:
                     cancel_all(walker, call, running, "call deadline reached", Outcome.TIMEOUT)
                     raise walker.deadline_reached(call)
-                if hedge_at is None or time.monotonic() < hedge_at:
+                now = time.monotonic()
+                if hedge_at is None or now < hedge_at:
+                    continue
+                slow_task, slow = next(reversed(running.items()))
+                delay = policy.delay(slow.category_health.get(category))
+                if policy.stalled(hedge_at, delay, now):
+                    # Our own loop was busy past the delay: no hedge and no strike yet; the
+                    # provider gets its delay again, counted from now.
+                    hedge_at = now + delay
+                    hedge_due[slow_task] = (hedge_due.get(slow_task, (now, 0.0))[0], hedge_at)
                     continue
                 hedge_at = None
-                slow = next(reversed(running.values()))
                 if policy.budget.take():  # hedge: ask the next candidate too
                     walker.recorder.hedge_strike(slow, category)
                     await launch(walker, call, running)

@@ -62,3 +62,12 @@ class HedgePolicy:
         if p95 is None:
             return self.fallback
         return p95 if p95 > self.min_delay else self.min_delay
+
+    @staticmethod
+    def stalled(due: float, delay: float, now: float) -> bool:
+        """Whether a hedge due at ``due`` comes so late — by more than half its ``delay`` — that
+        the relay's own event loop was busy meanwhile (a GC pause, a CPU-bound host, a burst of
+        callbacks): the slow provider's answer may be sitting unread in a socket. Such a provider
+        is not slow; it gets its delay again, on a loop that listens, before a hedge and a breaker
+        strike (see :func:`coinrelay._hedged._walk_rest`)."""
+        return now - due > delay / 2
