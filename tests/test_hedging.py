@@ -16,9 +16,10 @@ from coinrelay._errors import ConfigError
 from coinrelay._health import HealthWindow
 from coinrelay._hedging import HedgeBudget, HedgePolicy
 from coinrelay._retry_budget import RetryBudget
-from coinrelay.testing import Fault
+from coinrelay.testing import Fault, Reply
+from coinrelay.testing.upstream import Request
 
-from .chaos._kit import ROOMY, make_relay, price_plugin, serve, settle
+from .chaos._kit import PATIENCE, ROOMY, Gate, make_relay, price_plugin, serve, settle
 
 
 def test_hedge_budget_caps_hedges_at_the_share_of_calls() -> None:
@@ -248,3 +249,29 @@ async def test_a_stall_of_the_relays_own_loop_is_not_the_providers_slowness(upst
     assert price.source.provider == "a"
     assert [(x.provider, x.outcome) for x in price.source.attempts] == [("a", "ok")]
     assert b.count() == 0
+
+
+async def test_a_provider_answering_other_calls_takes_no_hedge_strike(upstream_factory) -> None:
+    """A hedge strike is for a provider that answers nobody (a blackhole). One that answers other
+    calls while this one waits is slow for this call — a tail — and is hedged but not struck:
+    at high concurrency, correlated tails would otherwise open a healthy provider's breaker."""
+    a, b = upstream_factory(), upstream_factory()
+    plain = serve(a, "100")
+    serve(b, "101")
+    gate = Gate(plain)
+
+    async def eth_held(req: Request) -> Reply:
+        return await gate(req) if req.query.get("symbol") == "ETH" else plain(req)
+
+    a.route("/price", eth_held)
+    hedging = HedgingSettings(price=True, delay=1.5)
+    async with make_relay({"a": a, "b": b}, ["a", "b"], timeout=ROOMY, hedging=hedging) as relay:
+        eth = asyncio.create_task(relay.price("ETH"))
+        await asyncio.wait_for(asyncio.wrap_future(gate.first), PATIENCE)  # ETH is held at A
+        btc = await relay.price("BTC")  # meanwhile A answers another call
+        slow = await eth  # hedged to B at its delay
+        assert relay.providers["a"].breaker.record.consecutive_failures == 0
+        gate.open()
+    assert btc.source.provider == "a" and slow.source.provider == "b"
+    first = slow.source.attempts[0]
+    assert (first.provider, first.outcome) == ("b", "ok")

@@ -5,7 +5,8 @@ before its hedge delay costs no more than a plain walk; if it has not answered b
 delay (a fixed number of seconds, or its p95 latency), the attempt moves to a task of its own
 and the next one is asked too, paid from the hedge budget, and the
 slow one takes a breaker strike — so a blackholed provider is found out by its first few
-hedges. A hedge due while the relay's own loop was busy (it comes late by more than half
+hedges (unless it answered other calls meanwhile: then it is slow for this one, not down).
+A hedge due while the relay's own loop was busy (it comes late by more than half
 its delay: :meth:`~coinrelay._hedging.HedgePolicy.stalled`) is put off by one more delay
 instead: the answer may be sitting unread, and a stall of ours is not the provider's slowness.
 The first good answer wins; the others are cancelled and shown as ``cancelled``.
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
     #: The attempts of one call running at once, and whom each asks.
     Running: TypeAlias = dict[asyncio.Task[AttemptResult], ProviderRuntime]
+    #: An attempt -> when it was asked, when it is hedged, and its provider's success count then.
+    HedgeDue: TypeAlias = dict[asyncio.Task[Any], tuple[float, float, int]]
 
 
 async def launch(walker: Walker, call: Call, running: Running) -> bool:
@@ -75,15 +78,13 @@ def cancel_all(walker: Walker, call: Call, running: Running, why: str, outcome: 
     running.clear()
 
 
-def drop_slow_losers(
-    walker: Walker, call: Call, running: Running, hedge_due: dict[asyncio.Task[Any], tuple[float, float]]
-) -> None:
+def drop_slow_losers(walker: Walker, call: Call, running: Running, hedge_due: HedgeDue) -> None:
     """Cancel the attempts a hedge overtook and count each as slow in its provider's health.
 
     (Its breaker already had its strike when the hedge delay passed.) They end in the background.
     """
     now = time.monotonic()
-    slow = [t for t, (_, due) in hedge_due.items() if t in running and now >= due]
+    slow = [t for t, (_, due, _) in hedge_due.items() if t in running and now >= due]
     for task in slow:
         task.cancel()
         walker.linger(task)
@@ -127,13 +128,14 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
     assert policy is not None
     policy.budget.earn()
     running: Running = {}
-    hedge_due: dict[asyncio.Task[Any], tuple[float, float]] = {}
+    hedge_due: HedgeDue = {}
     first = walker.next_ready(call) if call.pos + 1 < len(call.order) else None
     if first is None:  # a skip, a probe, or nobody to hedge to: the general walk from the start
         return await _walk_rest(walker, call, running, hedge_due, None, launch_first=True)
     if call.remaining() <= 0 or not walker.pay(call, first):
         return await _walk_rest(walker, call, running, hedge_due, None)  # nothing to run: it ends there
     started = time.monotonic()
+    answered = first.health.successes
     due = started + policy.delay(first.category_health.get(call.category))
     drive = Drive(walker.attempt(call, first), _SOLO)
     alarm = walker.runner.watchdog.alarm(due, drive.detach)
@@ -142,7 +144,7 @@ async def walk_hedged(walker: Walker, call: Call) -> Result:
     except Detached:
         task = drive.task
         running[task] = first
-        hedge_due[task] = (started, due)
+        hedge_due[task] = (started, due, answered)
         call.extra = True  # whatever is asked next while it runs is a hedge
         return await _walk_rest(walker, call, running, hedge_due, due)
     finally:
@@ -157,7 +159,7 @@ async def _walk_rest(
     walker: Walker,
     call: Call,
     running: Running,
-    hedge_due: dict[asyncio.Task[Any], tuple[float, float]],
+    hedge_due: HedgeDue,
     hedge_at: float | None,
     *,
     launch_first: bool = False,
@@ -177,7 +179,7 @@ async def _walk_rest(
         task, last = next(reversed(running.items()))
         now = time.monotonic()
         due = now + policy.delay(last.category_health.get(category))
-        hedge_due[task] = (now, due)
+        hedge_due[task] = (now, due, last.health.successes)
         return due
 
     async def fail_over() -> float | None:
@@ -221,11 +223,16 @@ async def _walk_rest(
                     # Our own loop was busy past the delay: no hedge and no strike yet; the
                     # provider gets its delay again, counted from now.
                     hedge_at = now + delay
-                    hedge_due[slow_task] = (hedge_due.get(slow_task, (now, 0.0))[0], hedge_at)
+                    asked, _, answered = hedge_due.get(slow_task, (now, 0.0, slow.health.successes))
+                    hedge_due[slow_task] = (asked, hedge_at, answered)
                     continue
                 hedge_at = None
                 if policy.budget.take():  # hedge: ask the next candidate too
-                    walker.recorder.hedge_strike(slow, category)
+                    entry = hedge_due.get(slow_task)
+                    # A strike only when the provider answered nobody meanwhile: one that answers
+                    # other calls is slow for this one (a tail), not down.
+                    if entry is None or slow.health.successes == entry[2]:
+                        walker.recorder.hedge_strike(slow, category)
                     await launch(walker, call, running)
                     hedge_at = newest_hedge_at()
                 elif watch is None and call.pos < len(call.order):
