@@ -62,15 +62,16 @@ def pct(values: list[float], q: float) -> float:
 
 async def run(url: str, callers: int, seconds: float, detect: float) -> None:
     start = time.monotonic()
-    samples: list[tuple[float, float, int]] = []  # (started, seconds, status)
+    samples: list[tuple[float, float, int, str]] = []  # (started, seconds, status, symbol)
 
     async def caller(i: int) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             n = 0
             while time.monotonic() - start < seconds:
                 t0 = time.monotonic()
-                resp = await client.get("/api/v1/price", params={"symbol": SYMBOLS[(i + n) % len(SYMBOLS)]})
-                samples.append((t0 - start, time.monotonic() - t0, resp.status_code))
+                symbol = SYMBOLS[(i + n) % len(SYMBOLS)]
+                resp = await client.get("/api/v1/price", params={"symbol": symbol})
+                samples.append((t0 - start, time.monotonic() - t0, resp.status_code, symbol))
                 n += 1
 
     async with httpx.AsyncClient(base_url=url) as client:
@@ -78,8 +79,8 @@ async def run(url: str, callers: int, seconds: float, detect: float) -> None:
         resp.raise_for_status()
     await asyncio.gather(*(caller(i) for i in range(callers)))
     bad = [s for s in samples if s[2] != 200]
-    before = [d * 1000 for t, d, _ in samples if t < detect]
-    after = [d * 1000 for t, d, _ in samples if t >= detect]
+    before = [d * 1000 for t, d, _, _ in samples if t < detect]
+    after = [d * 1000 for t, d, _, _ in samples if t >= detect]
     every = before + after
     print(f"calls {len(samples)}, non-200 {len(bad)} {sorted({s[2] for s in bad})}")
     print(f"all:              p50 {pct(every, 0.5):8.1f} ms   p99 {pct(every, 0.99):8.1f} ms")
@@ -87,6 +88,10 @@ async def run(url: str, callers: int, seconds: float, detect: float) -> None:
     print(f"after {detect:g} s:   n={len(after):5d} p50 {pct(after, 0.5):8.1f} ms   p99 {pct(after, 0.99):8.1f} ms")
     if after:
         print(f"after, mean {statistics.fmean(after):.1f} ms, max {max(after):.1f} ms")
+    slow = sorted(s for s in samples if s[1] > 0.25)
+    print(f"calls over 250 ms: {len(slow)}")
+    for t, d, status, symbol in slow[:20]:
+        print(f"  started at {t:5.1f} s: {symbol} took {d * 1000:.0f} ms ({status})")
 
 
 def main() -> int:
@@ -94,13 +99,17 @@ def main() -> int:
     parser.add_argument("--callers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--detect", type=float, default=10.0, help="split before/after at this second")
+    parser.add_argument("--log", type=int, default=20, help="server log lines to show (breakers, failovers)")
     args = parser.parse_args()
-    proc, url, _ = start_server()
+    proc, url, lines = start_server()
     try:
         asyncio.run(run(url, args.callers, args.seconds, args.detect))
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
+    shown = [line.rstrip() for line in lines if "breaker" in line or "failover" in line]
+    print(f"server log, breaker transitions and failovers ({len(shown)}; first {args.log}):")
+    print("\n".join(f"  {line}" for line in shown[: args.log]))
     return 0
 
 
