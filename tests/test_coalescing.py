@@ -75,8 +75,11 @@ async def test_the_only_caller_leaving_cancels_the_fetch_and_leaks_no_task(upstr
     baseline = set(asyncio.all_tasks())
     async with make_relay({"a": a}, timeout=30.0) as relay:
         call = asyncio.create_task(relay.price("BTC"))
-        await asyncio.sleep(0.1)
-        assert relay._flights.inflight
+        for _ in range(1000):  # polled, not a set delay: until the request has reached the upstream
+            if a.count("/price"):
+                break
+            await asyncio.sleep(0.01)
+        assert a.count("/price") == 1 and relay._flights.inflight
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
