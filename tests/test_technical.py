@@ -41,7 +41,7 @@ from coinrelay.testing.upstream import Request
 # ---------------------------------------------------------------------------
 
 #: BTC/USD daily (time, close), 2022-05-10 … 2022-06-09: the 31 rows of
-#: /work/shared/providers/responses/cryptocompare/histoday_v2_recorded.json (Data.Data[].time/.close).
+#: ../shared/providers/responses/cryptocompare/histoday_v2_recorded.json (Data.Data[].time/.close).
 # fmt: off
 DAILY: list[tuple[int, str]] = [
     (1652140800, "31013.12"), (1652227200, "29017.21"), (1652313600, "28915.72"), (1652400000, "29244.83"),
@@ -55,7 +55,7 @@ DAILY: list[tuple[int, str]] = [
 ]
 
 #: BTC/USD, the first 60 of CoinGecko's hourly samples (2022-05-21 14:00 UTC on) from
-#: /work/shared/providers/responses/coingecko/coins_id_market_chart_days30_recorded_2022.json (prices[:60]).
+#: ../shared/providers/responses/coingecko/coins_id_market_chart_days30_recorded_2022.json (prices[:60]).
 #: Long enough for SMA 50 and MACD's signal line (34 closes).
 HOURLY: list[str] = [
     "29355.49900328947", "29408.829445605934", "29497.347529518447", "29586.643167160633",

@@ -1,4 +1,4 @@
-"""Offline parsing of Alternative.me bodies (fixtures copied from /work/shared, see fixtures/SOURCES.md)."""
+"""Offline parsing of Alternative.me bodies (fixtures copied from ../shared, see fixtures/SOURCES.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One test per category against vcrpy cassettes of Binance's REAL URLs (``https://api.binance.com/api/v3/...``).
 
 The cassettes (cassettes/test_cassettes/<test>.yaml) were built by hand from the bodies in
-/work/shared/providers/responses/binance/ (each file's header names its source) and replay
+../shared/providers/responses/binance/ (each file's header names its source) and replay
 with ``--record-mode=none``: a request the cassette does not hold fails the test. The
 harness uses real HTTP (``transport=None``) so vcrpy's httpx patch answers, restricted to
 ``https://api.binance.com`` so the URL matches. See the README to re-record them live.

@@ -1,4 +1,4 @@
-"""Offline parsing of Binance bodies (fixtures/, copied from /work/shared/providers/responses/binance/).
+"""Offline parsing of Binance bodies (fixtures/, copied from ../shared/providers/responses/binance/).
 
 Each test names the fixture it reads; fixtures/README.md gives each one's upstream source.
 """

@@ -1,4 +1,4 @@
-"""Offline parsing of CoinGecko bodies (tests/fixtures, copied from /work/shared/providers/responses/coingecko)."""
+"""Offline parsing of CoinGecko bodies (tests/fixtures, copied from ../shared/providers/responses/coingecko)."""
 
 from __future__ import annotations
 
