@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 from collections.abc import Awaitable
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from coinrelay._config import RelaySettings
-from coinrelay._inline import Drive, cancel_within
+from coinrelay._inline import Drive, cancel_within, running
 from coinrelay.testing import FakeUpstream, Fault
 
 from .chaos._kit import make_relay, price_plugin, serve, settle
@@ -274,3 +275,45 @@ async def test_a_detached_drive_goes_on_in_its_task_and_its_awaiter_learns_it() 
     assert await drive.task == (4, drive.task)
     drive.detach()  # moved already: nothing more to move
     assert len(owner.adopted) == 1
+
+
+def test_drives_stepped_in_two_threads_at_once_each_see_their_own() -> None:
+    """Each thread runs its own loop (``SyncRelay`` runs one beside the host's): a drive's step
+    in one thread must neither see nor undo another thread's. Ordered with events: B's step
+    starts, A's step starts, B's step ends, then A — still in its step — asks which drive runs."""
+    b_in_step, a_in_step, b_left = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, Any] = {}
+
+    async def step_b() -> None:
+        b_in_step.set()
+        assert a_in_step.wait(10)
+        seen["b"] = running(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def in_b() -> None:
+        drive = Drive(step_b(), _Owner())
+        seen["b_drive"] = drive
+        await drive
+
+    def thread_b() -> None:
+        asyncio.run(in_b())
+        b_left.set()
+
+    async def step_a() -> None:
+        a_in_step.set()
+        assert b_left.wait(10)  # B's step has ended meanwhile (and restored its own state)
+        seen["a"] = running(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def in_a() -> None:
+        drive = Drive(step_a(), _Owner())
+        seen["a_drive"] = drive
+        await drive
+        seen["after"] = running(asyncio.current_task())  # type: ignore[arg-type]
+
+    other = threading.Thread(target=thread_b)
+    other.start()
+    assert b_in_step.wait(10)
+    asyncio.run(in_a())
+    other.join(10)
+    assert seen["b"] is seen["b_drive"]
+    assert seen["a"] is seen["a_drive"]
+    assert seen["after"] is None

@@ -29,15 +29,24 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 
-#: The drive whose coroutine is being stepped right now (``None`` outside any).
-_current: Drive[Any] | None = None
-#: ``True`` while :func:`cancel_within` cancels a task.
-_within = False
+
+class _Stepping(threading.local):
+    """Per thread, since each thread runs its own event loop (``SyncRelay`` runs one in a thread of
+    its own beside the host's): a step in one thread must not see, or restore, another's drive."""
+
+    #: The drive whose coroutine is being stepped right now (``None`` outside any).
+    current: Drive[Any] | None = None
+    #: ``True`` while :func:`cancel_within` cancels a task.
+    within = False
+
+
+_stepping = _Stepping()
 
 
 class Detached(Exception):
@@ -60,18 +69,17 @@ class Owner(Protocol):
 def cancel_within(task: asyncio.Task[Any]) -> None:
     """Cancel ``task`` on behalf of the work it runs (a timeout inside the fetch): a drive passes
     it into its coroutine, never reads it as the caller leaving."""
-    global _within
-    _within = True
+    _stepping.within = True
     try:
         task.cancel()
     finally:
-        _within = False
+        _stepping.within = False
 
 
 def running(task: asyncio.Task[Any]) -> Drive[Any] | None:
     """The drive whose coroutine the current task (``task``) is stepping, if any: code that must
     cancel this code later cancels ``drive.task`` then, which follows the drive when it moves."""
-    drive = _current
+    drive = _stepping.current
     if drive is not None and drive.task is not task:
         return None  # another task is running inside the drive's step (an eager task)
     return drive
@@ -127,10 +135,10 @@ class Drive(Generic[T]):
         return task
 
     def __await__(self) -> Generator[Any, None, T]:
-        global _current
+        stepping = _stepping
         task = asyncio.current_task()
         assert task is not None
-        outer = _current
+        outer = stepping.current
         if outer is not None and outer.task is task:
             self._parent = outer  # a drive inside a drive: it moves with the outer one
         self._task = task
@@ -138,13 +146,13 @@ class Drive(Generic[T]):
         thrown: BaseException | None = None
         try:
             while True:
-                _current = self
+                stepping.current = self
                 try:
                     waited = coro.send(None) if thrown is None else coro.throw(thrown)
                 except StopIteration as stop:
                     return stop.value  # type: ignore[no-any-return]
                 finally:
-                    _current = outer
+                    stepping.current = outer
                 thrown = None
                 if waited is None:  # a bare yield (asyncio.sleep(0)): one loop turn, as a future
                     waited = task.get_loop().create_future()
@@ -204,7 +212,7 @@ class Drive(Generic[T]):
         """The task is being cancelled: into the fetch, or the fetch moves (see the module docstring)."""
         if self.moved:
             return False
-        if not _within:
+        if not _stepping.within:
             if self.owner.waiters:
                 self._move(msg)
                 return True
@@ -262,9 +270,9 @@ class _Rest:
         self._drive = drive
 
     def __await__(self) -> Generator[Any, None, Any]:
-        global _current
+        stepping = _stepping
         coro, waited, drive = self._coro, self._inner, self._drive
-        outer = _current
+        outer = stepping.current
         thrown: BaseException | None = None
         if not waited.done():  # what the coroutine was waiting on when it moved (unflagged by the drive)
             waited._asyncio_future_blocking = True
@@ -276,13 +284,13 @@ class _Rest:
             except BaseException as exc:  # noqa: BLE001 - thrown into the coroutine, as a task does
                 thrown = exc
         while True:
-            _current = drive  # timers made from here on follow the drive (now this task's)
+            stepping.current = drive  # timers made from here on follow the drive (now this task's)
             try:
                 waited = coro.send(None) if thrown is None else coro.throw(thrown)
             except StopIteration as stop:
                 return stop.value
             finally:
-                _current = outer
+                stepping.current = outer
             thrown = None
             try:
                 yield waited  # as the coroutine yielded it: a future (flagged), or a bare yield
