@@ -30,13 +30,12 @@ import inspect
 import logging
 import socket
 import ssl as _ssl
-import struct
 import threading
-import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from .._fakes import Handler, Reply, Request
+from ._wire import REASONS, abort, encode, parse, reset, send, until_closed
 
 __all__ = ["FakeUpstream", "Fault", "Handler", "Reply", "Request"]
 
@@ -52,21 +51,6 @@ class Fault:
     #: Only requests whose path starts with this are affected (``None`` = all).
     path: str | None = None
     body: bytes | None = None
-
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    418: "I'm a teapot",
-    429: "Too Many Requests",
-    451: "Unavailable For Legal Reasons",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 
 
 class FakeUpstream:
@@ -185,10 +169,10 @@ class FakeUpstream:
             task.cancel()
         await asyncio.gather(*opening, return_exceptions=True)
         for conn in list(self._unwrapped):  # its task was cancelled before it could start
-            _reset(conn)
+            reset(conn)
         self._unwrapped.clear()
         for w in list(self._writers):
-            _abort(w)
+            abort(w)
         self._writers.clear()
         handlers = list(self._handlers)
         for task in handlers:  # a blackholed request would wait on forever
@@ -235,7 +219,7 @@ class FakeUpstream:
         connection is made (after the handshake, with TLS)."""
         self._unwrapped.discard(conn)
         if not self._accepting:  # accepted while going down: refuse it like a closed port would
-            _reset(conn)
+            reset(conn)
             return
         reader = asyncio.StreamReader()
         protocol = asyncio.StreamReaderProtocol(reader, self._accept)
@@ -246,13 +230,13 @@ class FakeUpstream:
             return  # the transport was made, and closed by asyncio on the way out
         except (OSError, ValueError) as exc:  # no transport, or a failed handshake that closed it
             log.warning("the fake upstream at %s dropped a connection: %s", self.url, exc)
-            _reset(conn)
+            reset(conn)
 
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Called synchronously as a connection is made: it is tracked from its first moment,
         so that stopping the server can close it even before its handler task has run."""
         if not self._accepting:  # accepted while going down: refuse it like a closed port would
-            _abort(writer)
+            abort(writer)
             return
         self._writers.add(writer)
         task = self._loop.create_task(self._handle(reader, writer))
@@ -266,7 +250,7 @@ class FakeUpstream:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
                     return
-                req = _parse(head)
+                req = parse(head)
                 length = int(req.headers.get("content-length", "0") or 0)
                 if length:
                     await reader.readexactly(length)
@@ -300,23 +284,23 @@ class FakeUpstream:
         if fault is None:
             if reply.delay:
                 await asyncio.sleep(reply.delay)
-            await _send(writer, reply)
+            await send(writer, reply)
             return True
         kind = fault.kind
         if kind == "blackhole":
-            await _until_closed(reader)
+            await until_closed(reader)
             return False
         if kind == "delay":
             await asyncio.sleep(fault.delay)
-            await _send(writer, reply)
+            await send(writer, reply)
             return True
         if kind == "status":
             body = fault.body if fault.body is not None else b'{"error":"injected fault"}'
-            await _send(writer, Reply(fault.status, body, {"content-type": "application/json"}))
+            await send(writer, Reply(fault.status, body, {"content-type": "application/json"}))
             return True
         if kind == "rate_limit":
             body = fault.body if fault.body is not None else b'{"code":-1003,"msg":"Too much request weight used"}'
-            await _send(
+            await send(
                 writer,
                 Reply(
                     fault.status if fault.status in (418, 429) else 429,
@@ -326,29 +310,29 @@ class FakeUpstream:
             )
             return True
         if kind == "garbage":
-            await _send(writer, Reply(200, fault.body or b"<html>oops</html>", {"content-type": "text/html"}))
+            await send(writer, Reply(200, fault.body or b"<html>oops</html>", {"content-type": "text/html"}))
             return True
         if kind == "truncated":
-            await _send(writer, Reply(200, reply.body[: max(1, len(reply.body) // 2)], reply.headers))
+            await send(writer, Reply(200, reply.body[: max(1, len(reply.body) // 2)], reply.headers))
             return True
         if kind == "reset":
-            data = _encode(reply)
+            data = encode(reply)
             writer.write(data[: max(1, len(data) // 2)])
             await writer.drain()
-            _abort(writer)
+            abort(writer)
             return False
         if kind in ("stall", "short_body"):
-            data = _encode(reply)
+            data = encode(reply)
             split = data.index(b"\r\n\r\n") + 4
             writer.write(data[: split + (len(data) - split) // 2])
             await writer.drain()
             if kind == "stall":
-                await _until_closed(reader)
+                await until_closed(reader)
             return False
         if kind == "chunked":
             body = reply.body
             headers = {k: v for k, v in reply.headers.items() if k.lower() != "content-length"}
-            head = f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}\r\ntransfer-encoding: chunked\r\n"
+            head = f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Status')}\r\ntransfer-encoding: chunked\r\n"
             head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
             chunks = b"".join(
                 f"{len(body[i : i + 4096]):x}\r\n".encode() + body[i : i + 4096] + b"\r\n"
@@ -358,65 +342,10 @@ class FakeUpstream:
             await writer.drain()
             return True
         if kind == "trickle":
-            data = _encode(reply)
+            data = encode(reply)
             for i in range(0, len(data), 8):
                 writer.write(data[i : i + 8])
                 await writer.drain()
                 await asyncio.sleep(fault.delay or 0.05)
             return True
         raise ValueError(f"unknown fault kind {kind!r}")
-
-
-async def _until_closed(reader: asyncio.StreamReader) -> None:
-    """Never answer; return when the client closes the connection (as a real server notices)."""
-    try:
-        while await reader.read(65536):
-            pass
-    except ConnectionError:
-        pass
-
-
-def _parse(head: bytes) -> Request:
-    lines = head.decode("latin-1").split("\r\n")
-    method, target, _ = [*lines[0].split(" ", 2), "", ""][:3]
-    parsed = urllib.parse.urlsplit(target)
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            k, v = line.split(":", 1)
-            headers[k.strip().lower()] = v.strip()
-    query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
-    return Request(method, parsed.path, query, headers)
-
-
-def _encode(reply: Reply) -> bytes:
-    reason = _REASONS.get(reply.status, "Status")
-    headers = {"content-length": str(len(reply.body)), "connection": "keep-alive", **reply.headers}
-    head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-    return head.encode("latin-1") + reply.body
-
-
-async def _send(writer: asyncio.StreamWriter, reply: Reply) -> None:
-    writer.write(_encode(reply))
-    await writer.drain()
-
-
-def _reset(conn: socket.socket) -> None:
-    """Close a raw socket with RST rather than FIN."""
-    try:
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    conn.close()
-
-
-def _abort(writer: asyncio.StreamWriter) -> None:
-    """Close with RST rather than FIN."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-    transport = writer.transport
-    transport.abort()
