@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
-import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Self
@@ -29,7 +28,7 @@ from ._assembly import build_providers, make_state
 from ._attempt import AttemptRunner
 from ._batch import PriceBatch
 from ._callstats import CALL_STATS, CallStats
-from ._categories import ALL, FieldView
+from ._categories import ALL
 from ._chains import Tier, build_chains
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import Settings, load_settings
@@ -39,12 +38,13 @@ from ._flight import Flights
 from ._generated import RelayMethods
 from ._hedged import walk_hedged
 from ._hedging import HedgePolicy
-from ._models import RESULT_TYPES, Attempt, Result
+from ._models import RESULT_TYPES, Result
 from ._plugins import make_plugin_manager, notifier
 from ._quality import ResultCheck
 from ._recorder import Recorder
-from ._report import TrafficStats, provider_health
-from ._requests import cache_key, prepare, validate
+from ._report import PROBE_PARAMS as PROBE_PARAMS
+from ._report import TrafficStats, probe_once, provider_health
+from ._requests import cache_key, prepare
 from ._retry_budget import RetryBudget
 from ._runtime import ProviderRuntime
 from ._state.base import StateBackend
@@ -53,10 +53,6 @@ from ._walks import Walker
 
 #: The categories being computed up the current ``ctx.fetch`` stack (the loop guard).
 _COMPUTING: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("coinrelay_computing", default=())
-
-
-#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults): each spec's ``probe``.
-PROBE_PARAMS: Mapping[str, Mapping[str, Any]] = FieldView("probe")
 
 
 class Relay(RelayMethods):
@@ -368,41 +364,7 @@ class Relay(RelayMethods):
         rt = self.providers.get(provider)
         if rt is None:
             raise InvalidRequest("provider", f"unknown provider {provider!r}; loaded: {', '.join(self.providers)}")
-        category = next(c for c in ALL if c in rt.impls) if rt.impls else None
-        out: dict[str, Any] = {
-            "provider": provider,
-            "category": category,
-            "outcome": "skipped",
-            "endpoint": None,
-            "latency_ms": None,
-            "error": None,
-            "attempts": [],
-        }
-        if category is None:
-            out["error"] = "serves no category"
-            return out
-        walker = self._walker
-        params = validate(category, PROBE_PARAMS.get(category, {}))
-        call = walker.start(category, params, 0, self.settings.relay.deadline, RESULT_TYPES[category])
-        call.order = [rt]
-        started = time.perf_counter()
-        nxt = await walker.next(call)
-        if nxt is None:
-            skipped = call.trail[-1] if call.trail else None
-            out["error"] = skipped.error if skipped is not None else "not available"
-            out["attempts"] = [a.model_dump(mode="json") for a in call.trail]
-            return out
-        res = await walker.attempt(call, rt)
-        mine: list[Attempt] = [a for a in call.trail if a.provider == provider]
-        last = mine[-1] if mine else None
-        out.update(
-            outcome=str(res.outcome),
-            error=res.error,
-            attempts=[a.model_dump(mode="json") for a in call.trail],
-            endpoint=res.result.source.endpoint if res.result is not None else (last.endpoint if last else None),
-            latency_ms=round((time.perf_counter() - started) * 1000, 3),
-        )
-        return out
+        return await probe_once(self._walker, rt, self.settings.relay.deadline)
 
     async def health(self) -> dict[str, Any]:
         """Per provider and per endpoint: breaker, pause, success rate, latency, counts, last error."""

@@ -1,17 +1,25 @@
-"""What ``relay.health()`` and ``relay.stats()`` report: breakers, pauses, health windows,
+"""What ``relay.health()``, ``relay.stats()`` and ``relay.probe()`` report: breakers, pauses, health windows,
 budgets, and traffic counters per provider and category."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._breaker import CircuitBreaker
+from ._categories import ALL, FieldView
 from ._health import HealthWindow
+from ._models import RESULT_TYPES, Attempt
 from ._outcome import Outcome
 from ._redact import shown
+from ._requests import validate
 from ._runtime import ProviderRuntime
 from ._state.base import StateBackend
+
+if TYPE_CHECKING:
+    from ._walks import Walker
 
 
 class TrafficStats:
@@ -132,3 +140,47 @@ def health_report(hw: HealthWindow) -> dict[str, Any]:
         "last_error_at": iso(s.last_error_at),
         "last_success_at": iso(s.last_success_at),
     }
+
+
+#: Cheap parameters :meth:`Relay.probe` uses per category (the rest are the defaults): each spec's ``probe``.
+PROBE_PARAMS: Mapping[str, Mapping[str, Any]] = FieldView("probe")
+
+
+async def probe_once(walker: Walker, rt: ProviderRuntime, deadline: float) -> dict[str, Any]:
+    """:meth:`Relay.probe <coinrelay.Relay.probe>`: one call of ``rt``'s first category, outside
+    the chain and the cache, counted in its breaker and health like any other."""
+    provider = rt.name
+    category = next(c for c in ALL if c in rt.impls) if rt.impls else None
+    out: dict[str, Any] = {
+        "provider": provider,
+        "category": category,
+        "outcome": "skipped",
+        "endpoint": None,
+        "latency_ms": None,
+        "error": None,
+        "attempts": [],
+    }
+    if category is None:
+        out["error"] = "serves no category"
+        return out
+    params = validate(category, PROBE_PARAMS.get(category, {}))
+    call = walker.start(category, params, 0, deadline, RESULT_TYPES[category])
+    call.order = [rt]
+    started = time.perf_counter()
+    nxt = await walker.next(call)
+    if nxt is None:
+        skipped = call.trail[-1] if call.trail else None
+        out["error"] = skipped.error if skipped is not None else "not available"
+        out["attempts"] = [a.model_dump(mode="json") for a in call.trail]
+        return out
+    res = await walker.attempt(call, rt)
+    mine: list[Attempt] = [a for a in call.trail if a.provider == provider]
+    last = mine[-1] if mine else None
+    out.update(
+        outcome=str(res.outcome),
+        error=res.error,
+        attempts=[a.model_dump(mode="json") for a in call.trail],
+        endpoint=res.result.source.endpoint if res.result is not None else (last.endpoint if last else None),
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+    )
+    return out
