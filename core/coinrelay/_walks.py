@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ._attempt import AttemptResult, AttemptRunner, Check
+from ._attempt import AttemptResult, AttemptRunner
 from ._breaker import CLOSED, HALF_OPEN, CircuitBreaker
+from ._call import Call as Call
 from ._errors import AllProvidersFailed, SymbolNotFound
 from ._models import Attempt, Result
 from ._outcome import Blame, Outcome
@@ -35,69 +36,6 @@ if TYPE_CHECKING:
     from ._state.memory import MemoryState
 
 RETRY_SPENT = "retry budget exhausted: failing fast instead of adding load"
-
-
-class Call:
-    """One call's walk state: where it is in the chain, the trail, and what it has learnt."""
-
-    __slots__ = (
-        "budget",
-        "category",
-        "check",
-        "deadline",
-        "expected",
-        "extra",
-        "hops",
-        "might_serve",
-        "not_served",
-        "order",
-        "params",
-        "pos",
-        "previous",
-        "probes",
-        "reason",
-        "sent",
-        "trail",
-    )
-
-    def __init__(
-        self,
-        category: str,
-        params: Mapping[str, Any],
-        hops: int,
-        budget: float,
-        order: list[ProviderRuntime],
-        expected: type[Result],
-    ) -> None:
-        self.category = category
-        self.params = params
-        self.hops = hops
-        #: Seconds the call may take, and the monotonic time it must end by.
-        self.budget = budget
-        self.deadline = time.monotonic() + budget
-        self.order = order
-        self.pos = 0
-        self.expected = expected
-        self.trail: list[Attempt] = []
-        #: What each answer must pass, when not the runner's own (a consensus call's: answers alone).
-        self.check: Check | None = None
-        #: Something that might serve the request failed or was not asked (no 404 then).
-        self.might_serve = False
-        #: A provider answered that it does not serve it (without that, no 404 either).
-        self.not_served = False
-        #: A provider was asked already (the call counted once in the retry budget).
-        self.sent = False
-        #: A provider failed already: the next one is a failover, paid from the retry budget.
-        self.extra = False
-        #: The provider asked last and why it did not answer, for the failover event.
-        self.previous: tuple[str, str] | None = None
-        #: Half-open providers probed in the background by this call, each with its own trail.
-        self.probes: list[tuple[asyncio.Task[AttemptResult], list[Attempt]]] = []
-        #: Why the walk ended early (deadline, retry budget), for the error.
-        self.reason: str | None = None
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
 
 
 class Walker:
