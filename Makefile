@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Rewrite what is generated from the category declarations (core/coinrelay/_categories.py):
-# core/coinrelay/_generated.py and the marked blocks of docs/. tests/test_categories.py checks them.
+# core/coinrelay/_generated_relay.py, _generated_sync.py and the marked blocks of docs/. tests/test_categories.py checks them.
 generate: $(STAMP)
 	$(BIN)/python scripts/generate.py
 

@@ -1,7 +1,7 @@
 """Rewrite what is generated from the category declarations (``make generate``).
 
-* ``core/coinrelay/_generated.py``: the typed per-category methods of ``Relay`` and
-  ``SyncRelay`` (:func:`coinrelay._methods.render_module`);
+* ``core/coinrelay/_generated_relay.py`` and ``_generated_sync.py``: the typed per-category
+  methods of ``Relay`` and ``SyncRelay`` (:func:`coinrelay._methods.render_modules`);
 * the blocks of ``docs/`` between ``<!-- generated: NAME -->`` and ``<!-- end generated -->``:
   the fetch hook reference (writing-a-provider.md), the query parameters (http-api.md) and
   the cache defaults (configuration.md).
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coinrelay._categories import BUILTIN, CATEGORIES, CategorySpec
-from coinrelay._methods import GENERATED, param_doc, render_module
+from coinrelay._methods import param_doc, render_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -89,7 +89,7 @@ def render_blocks(text: str, blocks: dict[str, Callable[[], str]], path: Path) -
 
 def outputs() -> dict[Path, str]:
     """Every generated file with the text it must have."""
-    found = {GENERATED: render_module()}
+    found = render_modules()
     for path, blocks in BLOCKS.items():
         found[path] = render_blocks(path.read_text(encoding="utf-8"), blocks, path)
     return found

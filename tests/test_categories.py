@@ -5,7 +5,7 @@
   ``SyncRelay`` methods, the CLI command, the OpenAPI parameters (whose ``minimum``,
   ``maximum``, ``enum`` and ``pattern`` are checked against what validation accepts), the
   config defaults, the contract kit's samples and the probe parameters;
-* the generated files (``_generated.py``, the docs' generated blocks) must be current;
+* the generated files (``_generated_relay.py``, ``_generated_sync.py``, the docs' generated blocks) must be current;
 * a throwaway category, registered in a test with its own model and a tiny plugin, shows
   up in all of them from its one declaration.
 """

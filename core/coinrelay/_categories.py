@@ -6,8 +6,8 @@ HTTP path (``/api/v1/<category>``) and the CLI command (``coinrelay <category>``
 
 Everything else about a category comes from its one :class:`CategorySpec`, declared below:
 the hook spec (:mod:`coinrelay.hookspecs`), the typed ``Relay``/``SyncRelay`` methods
-(``_generated.py``, written by ``make generate``; a category registered at run time gets
-them on first use, :mod:`coinrelay._methods`), validation and cache keys
+(``_generated_relay.py`` and ``_generated_sync.py``, written by ``make generate``; a category
+registered at run time gets them on first use, :mod:`coinrelay._methods`), validation and cache keys
 (:mod:`coinrelay._requests`), the route ``GET /api/v1/<category>`` and its OpenAPI
 parameters (:mod:`coinrelay.server.data`), the command ``coinrelay <category>``
 (:mod:`coinrelay.cli`), the cache defaults and the config keys allowed

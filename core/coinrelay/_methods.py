@@ -4,11 +4,11 @@ Each category's method is rendered as Python source from its :class:`~coinrelay.
 (real signature, type annotations, a docstring with every parameter), so IDEs and mypy see
 what a hand-written method would give them:
 
-* the built-in categories' methods are written to ``_generated.py`` (the mixins
-  :class:`~coinrelay._generated.RelayMethods` and :class:`~coinrelay._generated.SyncRelayMethods`
-  that ``Relay`` and ``SyncRelay`` inherit) by ``make generate``
-  (``python scripts/generate.py``); ``tests/test_categories.py`` fails, naming that
-  command, when the file is stale;
+* the built-in categories' methods are written to ``_generated_relay.py`` and
+  ``_generated_sync.py`` (the mixins :class:`~coinrelay._generated_relay.RelayMethods` and
+  :class:`~coinrelay._generated_sync.SyncRelayMethods` that ``Relay`` and ``SyncRelay``
+  inherit) by ``make generate`` (``python scripts/generate.py``); ``tests/test_categories.py``
+  fails, naming that command, when a file is stale;
 * a category registered at run time (:func:`~coinrelay._catalog.register_category`) gets the
   same method, compiled from the same source on first use, through ``__getattr__`` (with its
   ``__signature__`` and ``__doc__``).
@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 from ._catalog import _BUILTIN, _REGISTRY, CategorySpec
 from ._params import Param
 
-GENERATED = Path(__file__).with_name("_generated.py")
+#: The built-in categories' methods, as ``make generate`` writes them.
+GENERATED_RELAY = Path(__file__).with_name("_generated_relay.py")
+GENERATED_SYNC = Path(__file__).with_name("_generated_sync.py")
 GENERATE_COMMAND = "make generate  (or: python scripts/generate.py)"
 
 _RAISES = """\
@@ -110,7 +112,7 @@ _COMPILED: dict[tuple[bool, CategorySpec], FunctionType] = {}
 
 
 def dynamic_method(spec: CategorySpec, *, sync: bool) -> FunctionType:
-    """The method of a category that ``_generated.py`` does not hold, compiled once per spec."""
+    """The method of a category that the generated modules do not hold, compiled once per spec."""
     fn = _COMPILED.get((sync, spec))
     if fn is None:
         source = textwrap.dedent(method_source(spec, sync=sync))
@@ -143,20 +145,20 @@ class _CategoryFallback:
 
 
 class RelayFallback(_CategoryFallback):
-    """Base of :class:`~coinrelay._generated.RelayMethods`."""
+    """Base of :class:`~coinrelay._generated_relay.RelayMethods`."""
 
     __slots__ = ()
 
 
 class SyncRelayFallback(_CategoryFallback):
-    """Base of :class:`~coinrelay._generated.SyncRelayMethods`."""
+    """Base of :class:`~coinrelay._generated_sync.SyncRelayMethods`."""
 
     __slots__ = ()
     _sync = True
 
 
 _HEADER = '''\
-"""The per-category methods of ``Relay`` and ``SyncRelay``: GENERATED, do not edit.
+"""{what}: GENERATED, do not edit.
 
 Written by ``make generate`` (``python scripts/generate.py``) from the category
 declarations in ``coinrelay/_categories.py``; ``tests/test_categories.py`` checks it is
@@ -167,48 +169,61 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ._methods import RelayFallback, SyncRelayFallback
+from ._methods import {base}
 from ._models import (
 {models}
 )
 
 
-class _AsyncFetch(Protocol):
-    async def fetch(self, category: str, **params: Any) -> Result: ...
+class {protocol}(Protocol):
+    {fetch}
 
 
-class _SyncFetch(Protocol):
-    def fetch(self, category: str, **params: Any) -> Result: ...
-
-
-class RelayMethods(RelayFallback):
-    """``relay.<category>(...)``: one coroutine method per category."""
+class {cls}({base}):
+    """{doc}"""
 
     __slots__ = ()
 
 '''
 
+_ASYNC = {
+    "what": "The per-category methods of ``Relay``",
+    "base": "RelayFallback",
+    "protocol": "_AsyncFetch",
+    "fetch": "async def fetch(self, category: str, **params: Any) -> Result: ...",
+    "cls": "RelayMethods",
+    "doc": "``relay.<category>(...)``: one coroutine method per category.",
+}
+_SYNC = {
+    "what": "The per-category methods of ``SyncRelay``",
+    "base": "SyncRelayFallback",
+    "protocol": "_SyncFetch",
+    "fetch": "def fetch(self, category: str, **params: Any) -> Result: ...",
+    "cls": "SyncRelayMethods",
+    "doc": "``sync.<category>(...)``: one blocking method per category.",
+}
 
-def render_module(specs: list[CategorySpec] | None = None) -> str:
-    """The text of ``_generated.py`` for ``specs`` (default: the built-in categories)."""
+
+def render_modules(specs: list[CategorySpec] | None = None) -> dict[Path, str]:
+    """The text of :data:`GENERATED_RELAY` and :data:`GENERATED_SYNC` for ``specs`` (default: the
+    built-in categories)."""
     specs = [s for s in _REGISTRY.values() if s.name in _BUILTIN] if specs is None else specs
     names = {s.result.__name__ for s in specs} | {"Result"}
     models = "\n".join(f"    {n}," for n in sorted(names, key=lambda n: (not n.isupper(), n)))
-    out = _HEADER.format(models=models)
-    out += "\n".join(method_source(s, sync=False) for s in specs)
-    out += '\n\nclass SyncRelayMethods(SyncRelayFallback):\n    """``sync.<category>(...)``: one blocking method per'
-    out += ' category."""\n\n    __slots__ = ()\n\n'
-    out += "\n".join(method_source(s, sync=True) for s in specs)
+    out = {}
+    for path, kind, sync in ((GENERATED_RELAY, _ASYNC, False), (GENERATED_SYNC, _SYNC, True)):
+        out[path] = _HEADER.format(models=models, **kind) + "\n".join(method_source(s, sync=sync) for s in specs)
     return out
 
 
 __all__ = [
-    "GENERATED",
+    "GENERATED_RELAY",
+    "GENERATED_SYNC",
     "RelayFallback",
     "SyncRelayFallback",
     "compile_function",
     "dynamic_method",
     "method_source",
     "param_doc",
-    "render_module",
+    "render_modules",
 ]

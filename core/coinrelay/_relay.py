@@ -35,7 +35,7 @@ from ._config import Settings, load_settings
 from ._consensus import walk_consensus
 from ._errors import InvalidRequest, RelayClosed
 from ._flight import Flights
-from ._generated import RelayMethods
+from ._generated_relay import RelayMethods
 from ._hedged import walk_hedged
 from ._hedging import HedgePolicy
 from ._models import RESULT_TYPES, Result
@@ -243,7 +243,7 @@ class Relay(RelayMethods):
         return [s.as_dict() for s in self.plugin_statuses]
 
     # -- the public API: one method per category, ``relay.price(...)``, generated from the category
-    # declarations into ``_generated.RelayMethods`` (``make generate``).
+    # declarations into ``_generated_relay.RelayMethods`` (``make generate``).
 
     # -- the pipeline ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any, Self, TypeVar
 
 from ._batch import PriceBatch
 from ._config import load_settings
-from ._generated import SyncRelayMethods
+from ._generated_sync import SyncRelayMethods
 from ._models import Result
 from ._relay import Relay
 
